@@ -1,0 +1,91 @@
+"""The Typer application: parse, call, render — no mathematics here.
+
+Each sub-command lives in :mod:`opcheck.commands` and registers itself on
+``app``.  :func:`main` is the console-script entry point: it turns
+:class:`~opcheck.errors.InputError` and command-line usage errors into one line
+on stderr and exit status 2 (design.md "Interfaces"), and passes through the
+0/1 verdict codes the commands return.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from opcheck import __version__
+from opcheck.errors import InputError
+
+app = typer.Typer(
+    name="opcheck",
+    help=(
+        "Theorem checker for 'Subquadratic Overparameterization for Shallow Neural Networks' "
+        "(Song, Ramezani-Kebrya, Pethick, Eftekhari, Cevher, NeurIPS 2021).\n\n"
+        "Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; "
+        "2 = bad input or usage."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"opcheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """opcheck: check the hypotheses and conclusions of the paper's Theorem 3 on your data."""
+
+
+def _register_commands() -> None:
+    from opcheck.commands import bound, report, verify
+
+    for module in (verify, bound, report):
+        module.register(app)
+
+
+_register_commands()
+
+
+def fail(message: str) -> "typer.Exit":
+    """Print one line on stderr and return the exit-2 exception to raise."""
+    typer.echo(f"opcheck: error: {' '.join(str(message).split())}", err=True)
+    return typer.Exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point with the one-line error policy."""
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="opcheck")
+    except InputError as exc:
+        raise SystemExit(_one_line(str(exc))) from None
+    except click.exceptions.NoArgsIsHelp:
+        raise SystemExit(0) from None
+    except click.UsageError as exc:
+        raise SystemExit(_one_line(exc.format_message() if hasattr(exc, "format_message") else str(exc))) from None
+    except click.exceptions.Abort:
+        raise SystemExit(_one_line("aborted")) from None
+    except MemoryError:
+        raise SystemExit(_one_line("out of memory; try a smaller --n or --width")) from None
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("opcheck: interrupted", err=True)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _one_line(message: str) -> int:
+    typer.echo(f"opcheck: error: {' '.join(message.split())}", err=True)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

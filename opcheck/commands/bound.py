@@ -1,0 +1,6 @@
+"""`opcheck bound` — placeholder until its issue lands."""
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass
