@@ -1,0 +1,165 @@
+"""From raw samples to the paper's (X, Y): subset, labels, Assumption 2 normalisation.
+
+Assumption 2 [paper]: every column of X has ‖x_i‖ = 1 and ‖Y‖_F ≤ 1.  With
+``normalize=True`` opcheck scales each sample to unit norm and divides Y by
+‖Y‖_F when that exceeds 1 (synthetic targets are scaled to ‖Y‖_F = 1); the
+scales applied are part of the result.  With ``normalize=False`` the data are
+checked as given and :attr:`Dataset.assumption2_holds` says why it fails.
+
+Labels: 1-D integer class labels become one-hot targets (d2 = number of
+classes); float targets (n or n × d2) are used as they are.  Without labels:
+``teacher`` (a random network of the same architecture, own seed stream),
+``random`` (Gaussian) or ``zeros``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from opcheck import seeding
+from opcheck.errors import InputError
+from opcheck.loaders import RawSamples
+
+LABEL_MODES = ("teacher", "random", "zeros")
+UNIT_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """X (d0 × n, columns are samples) and Y (d2 × n) as the theorem sees them."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    source: str
+    labels: str  # "one-hot classes (10)", "float targets", "teacher", "random", "zeros"
+    normalized: bool
+    x_norm_min: float  # sample norms before scaling
+    x_norm_max: float
+    y_scale: float  # factor applied to Y
+    subset_of: int | None  # total samples when a subset was taken
+    indices: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0, dtype=int))
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def d0(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def d2(self) -> int:
+        return self.Y.shape[0]
+
+    def assumption2(self) -> tuple[bool, str]:
+        """Whether Assumption 2 holds for (X, Y), and the reason."""
+        norms = np.linalg.norm(self.X, axis=0)
+        yf = float(np.linalg.norm(self.Y))
+        bad_x = np.abs(norms - 1.0) > UNIT_TOL
+        if bad_x.any():
+            return False, f"{int(bad_x.sum())} of {self.n} samples do not have unit norm (norms in [{norms.min():.4g}, {norms.max():.4g}])"
+        if yf > 1.0 + UNIT_TOL:
+            return False, f"||Y||_F = {yf:.4g} > 1"
+        return True, f"unit-norm samples, ||Y||_F = {yf:.4g} <= 1"
+
+    def summary(self) -> dict:
+        ok, why = self.assumption2()
+        return {
+            "source": self.source,
+            "n": self.n,
+            "d0": self.d0,
+            "d2": self.d2,
+            "labels": self.labels,
+            "normalized": self.normalized,
+            "x_norm_min": self.x_norm_min,
+            "x_norm_max": self.x_norm_max,
+            "x_scale_min": 1.0 / self.x_norm_max if self.normalized else 1.0,
+            "x_scale_max": 1.0 / self.x_norm_min if self.normalized else 1.0,
+            "y_scale": self.y_scale,
+            "y_frobenius": float(np.linalg.norm(self.Y)),
+            "subset_of": self.subset_of,
+            "assumption2_holds": ok,
+            "assumption2_detail": why,
+        }
+
+
+def take_subset(raw: RawSamples, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int | None]:
+    """A seeded random subset of ``n`` samples (sorted indices), or everything."""
+    total = raw.X.shape[0]
+    if n is None or n == total:
+        return raw.X, raw.y, np.arange(total), None
+    if n < 1:
+        raise InputError(f"--n must be at least 1, got {n}")
+    if n > total:
+        raise InputError(f"--n {n} exceeds the {total} samples available")
+    idx = np.sort(seeding.rng(seed, "subset").choice(total, size=n, replace=False))
+    return raw.X[idx], None if raw.y is None else raw.y[idx], idx, total
+
+
+def one_hot(y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer labels → one-hot d2 × n with d2 = number of distinct classes."""
+    classes, inverse = np.unique(y, return_inverse=True)
+    Y = np.zeros((classes.size, y.size))
+    Y[inverse, np.arange(y.size)] = 1.0
+    return Y, classes.size
+
+
+def prepare_dataset(
+    raw: RawSamples,
+    *,
+    n: int | None = None,
+    labels: str = "teacher",
+    d2: int = 1,
+    normalize: bool = True,
+    seed: int = 0,
+    teacher: Callable[[np.ndarray, int, np.random.Generator], np.ndarray] | None = None,
+) -> Dataset:
+    """Subset, normalise (Assumption 2) and attach targets.
+
+    ``teacher(X, d2, rng)`` must return d2 × n outputs of a random network; it is
+    only called when the data carry no labels and ``labels == 'teacher'``.
+    """
+    Xr, y, idx, subset_of = take_subset(raw, n, seed)
+    X = np.ascontiguousarray(Xr.T)
+    norms = np.linalg.norm(X, axis=0)
+    if normalize:
+        zero = np.flatnonzero(norms == 0.0)
+        if zero.size:
+            raise InputError(f"sample {int(idx[zero[0]])} is all zeros and cannot be scaled to unit norm (Assumption 2); remove it or pass --no-normalize")
+        X = X / norms
+    synthetic = y is None
+    if y is not None:
+        if y.ndim == 1 and raw.labels_are_classes:
+            Y, k = one_hot(y)
+            kind = f"one-hot classes ({k})"
+        else:
+            Y = np.atleast_2d(y.T).astype(np.float64) if y.ndim == 2 else y[None, :].astype(np.float64)
+            kind = "float targets"
+    else:
+        if labels not in LABEL_MODES:
+            raise InputError(f"unknown --labels '{labels}'; choose one of: {', '.join(LABEL_MODES)}")
+        if d2 < 1:
+            raise InputError(f"--d2 must be at least 1, got {d2}")
+        kind = labels
+        if labels == "zeros":
+            Y = np.zeros((d2, X.shape[1]))
+        elif labels == "random":
+            Y = seeding.rng(seed, "random_labels").standard_normal((d2, X.shape[1]))
+        else:
+            if teacher is None:
+                raise InputError("teacher labels need a teacher network")  # programming error guard
+            Y = teacher(X, d2, seeding.rng(seed, "teacher"))
+    yf = float(np.linalg.norm(Y))
+    y_scale = 1.0
+    if normalize and yf > 0 and (yf > 1.0 or synthetic):
+        y_scale = 1.0 / yf
+        Y = Y * y_scale
+    return Dataset(X, Y, raw.source, kind, normalize, float(norms.min()), float(norms.max()), y_scale, subset_of, idx)
+
+
+def headline_width(n: int, d0: int) -> int:
+    """The default width: ⌈n^{3/2}/d0⌉ (eq. 21, constant 1), and at least n."""
+    return max(int(math.ceil(n**1.5 / d0 - 1e-9)), n)
