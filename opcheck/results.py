@@ -1,0 +1,91 @@
+"""Plain result records shared by every computation: quantities and conditions.
+
+A :class:`Quantity` is a number with its provenance (``paper``, ``derived`` or
+``measured``) and the equation it instantiates; a :class:`Condition` is a row
+of the verdict: value, threshold, whether it holds (``None`` = informational),
+source and a one-line detail.  Both serialise to JSON-safe dicts: non-finite
+floats become ``null`` (strict JSON has no inf/NaN) with the reason in the note.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+SOURCES = ("paper", "derived", "measured", "user")
+
+
+def json_float(x: Any) -> Any:
+    """A float for strict JSON: finite floats pass, inf/NaN become None."""
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, (int,)):
+        return x
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return x
+    return f if math.isfinite(f) else None
+
+
+def jsonable(obj: Any) -> Any:
+    """Recursively convert results (dicts, lists, numpy scalars/arrays) to strict-JSON data."""
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return json_float(obj)
+    return obj
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A reported number with provenance."""
+
+    value: float
+    source: str  # paper | derived | measured | user
+    equation: str  # e.g. "Lemma 3", "(9)", "theory.md §4"
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"value": json_float(self.value), "source": self.source, "equation": self.equation, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One row of the verdict."""
+
+    name: str
+    equation: str
+    value: Any
+    threshold: Any
+    holds: bool | None  # None = informational, not counted
+    source: str
+    detail: str = ""
+    relation: str = "<="  # how value compares with threshold when it holds
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "equation": self.equation,
+            "value": jsonable(self.value),
+            "threshold": jsonable(self.threshold),
+            "holds": self.holds,
+            "source": self.source,
+            "detail": self.detail,
+            "relation": self.relation,
+        }
+
+
+def all_hold(conditions: list[Condition]) -> bool:
+    """True when every counted condition holds (informational rows are skipped)."""
+    return all(c.holds for c in conditions if c.holds is not None)

@@ -1,0 +1,60 @@
+"""Theorem 3's width requirement (20) with opcheck's derived ξ, and the headline (21).
+
+(20) [paper]:  d1 = Ω̃( ξ(C_δ, t, φ, {c_i}) · σ_max(X)² √n / σ_min(X^{*t})³ ).
+
+ξ is only in the paper's appendix.  [derived] Substituting the order analysis
+(h0 ≃ σ_max(X)², μ² ≃ d1 c_t²/t! σ_min(X^{*t})², ν² ≃ c0² d1 n, β ≃ σ_max(X))
+into condition (9) gives ``ξ_t = c0 (t!)^{3/2} / |c_t|³`` up to φ-derivative
+constants, which opcheck takes as 1; the universal constant ``C`` is a parameter
+(default 1), never a guess.  The coefficients c_i are those of φ at unit scale
+(the paper's literal statement) or at the pre-activation scale ω1 (theory.md §2).
+
+(21) [paper]: with n ≃ d0^t, σ_max(X) ≃ √(n/d0), σ_min(X^{*t}) ≃ 1:
+d1 ≳ n^{3/2}/d0.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from opcheck.activations import Activation
+
+COEFF_ZERO = 1e-12
+
+
+@dataclass(frozen=True)
+class WidthRequirement:
+    t: int
+    xi: float | None  # None when not applicable
+    required_width: float | None
+    note: str
+
+    def as_dict(self) -> dict:
+        from opcheck.results import json_float
+
+        return {"t": self.t, "xi": json_float(self.xi), "required_width": json_float(self.required_width), "note": self.note}
+
+
+def xi_derived(c0: float, ct: float, t: int) -> tuple[float | None, str]:
+    """``ξ_t = c0 (t!)^{3/2}/|c_t|³`` [derived]; None with the reason when it does not apply."""
+    if abs(ct) < COEFF_ZERO:
+        return None, f"c_{t} = 0 for this activation: (20) gives no bound at t = {t}"
+    if abs(c0) < COEFF_ZERO:
+        return None, "c_0 = 0 for this activation: the derived xi (which rests on nu^2 ~ c0^2 d1 n) does not apply"
+    return abs(c0) * math.factorial(t) ** 1.5 / abs(ct) ** 3, ""
+
+
+def width_requirement(act: Activation, t: int, sigma_max_x: float, sigma_min_xt: float, n: int, constant: float = 1.0, scale: float = 1.0) -> WidthRequirement:
+    """(20) for one t: ``C ξ_t σ_max(X)² √n / σ_min(X^{*t})³``."""
+    c = act.hermite_coefficients(t, scale)
+    xi, note = xi_derived(float(c[0]), float(c[t]), t)
+    if xi is None:
+        return WidthRequirement(t, None, None, note)
+    if sigma_min_xt <= 0.0:
+        return WidthRequirement(t, xi, None, f"sigma_min(X^*{t}) = 0: (20) gives no bound at t = {t}")
+    return WidthRequirement(t, xi, constant * xi * sigma_max_x**2 * math.sqrt(n) / sigma_min_xt**3, "")
+
+
+def headline_requirement(n: int, d0: int, constant: float = 1.0) -> float:
+    """(21): ``C n^{3/2}/d0``."""
+    return constant * n**1.5 / d0
