@@ -35,6 +35,8 @@ Array = np.ndarray
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 _QUAD_NODES = 160
+#: Hermite coefficients below this (relative) are quadrature noise and reported as exactly 0
+ZERO_COEFF = 1e-13
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,15 @@ class Activation:
         if not (scale > 0 and math.isfinite(scale)):
             raise InputError(f"Hermite scale must be a positive number, got {scale}")
         if self.kinks:
-            return self._hermite_split(max_order, scale)
-        x, w = hermite_e.hermegauss(_QUAD_NODES)
-        w = w / _SQRT2PI
-        f = self.phi(scale * x)
-        return np.array([np.sum(w * f * hermite_e.hermeval(x, _unit(i))) for i in range(max_order + 1)])
+            c = self._hermite_split(max_order, scale)
+        else:
+            x, w = hermite_e.hermegauss(_QUAD_NODES)
+            w = w / _SQRT2PI
+            f = self.phi(scale * x)
+            c = np.array([np.sum(w * f * hermite_e.hermeval(x, _unit(i))) for i in range(max_order + 1)])
+        # quadrature round-off: coefficients that vanish by symmetry come out ~1e-16
+        c[np.abs(c) < ZERO_COEFF * max(1.0, float(np.max(np.abs(c))))] = 0.0
+        return c
 
     def _hermite_split(self, max_order: int, scale: float) -> Array:
         out = np.empty(max_order + 1)

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+try:  # Typer >= 0.2x vendors Click; older releases depend on it
+    from typer._click import exceptions as _cx
+    _TyperExc = _cx.ClickException
+    _Usage = _cx.UsageError
+    _NoArgs = getattr(_cx, "NoArgsIsHelpError", ())
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    from click import exceptions as _cx
+
+    _TyperExc = _cx.ClickException
+    _Usage = _cx.UsageError
+    _NoArgs = getattr(_cx, "NoArgsIsHelp", ())
 
 from opcheck import __version__
 from opcheck.errors import InputError
@@ -54,27 +65,24 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def fail(message: str) -> "typer.Exit":
-    """Print one line on stderr and return the exit-2 exception to raise."""
-    typer.echo(f"opcheck: error: {' '.join(str(message).split())}", err=True)
-    return typer.Exit(2)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console entry point with the one-line error policy."""
     try:
         code = app(args=argv, standalone_mode=False, prog_name="opcheck")
     except InputError as exc:
         raise SystemExit(_one_line(str(exc))) from None
-    except click.exceptions.NoArgsIsHelp:
+    except _NoArgs as exc:  # bare `opcheck`: show help, exit 0
+        typer.echo(exc.ctx.get_help() if getattr(exc, "ctx", None) else "opcheck --help")
         raise SystemExit(0) from None
-    except click.UsageError as exc:
-        raise SystemExit(_one_line(exc.format_message() if hasattr(exc, "format_message") else str(exc))) from None
-    except click.exceptions.Abort:
+    except _Usage as exc:
+        raise SystemExit(_one_line(exc.format_message())) from None
+    except _TyperExc as exc:
+        raise SystemExit(_one_line(exc.format_message())) from None
+    except typer.Abort:
         raise SystemExit(_one_line("aborted")) from None
     except MemoryError:
         raise SystemExit(_one_line("out of memory; try a smaller --n or --width")) from None
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("opcheck: interrupted", err=True)

@@ -174,6 +174,26 @@ def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     return X, y
 
 
+def _load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Named arrays from an .npz (allow_pickle=False), each required."""
+    if not os.path.exists(path):
+        raise InputError(f"file not found: {path}")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path} is not a valid .npz file ({_short(exc)})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise InputError(f"{path} is not a .npz archive")
+    with archive:
+        missing = [k for k in names if k not in archive.files]
+        if missing:
+            raise InputError(f"{path} lacks {', '.join(missing)} (found: {', '.join(archive.files) or 'nothing'})")
+        try:
+            return {k: archive[k] for k in names}
+        except ValueError as exc:
+            raise InputError(f"{path}: cannot read arrays ({_short(exc)}); pickled objects are refused") from None
+
+
 def _parse_float(cell: str) -> float | None:
     try:
         return float(cell)
@@ -192,7 +212,7 @@ def _load_csv(path: str, label_column: str | None) -> tuple[np.ndarray, np.ndarr
     if not rows:
         raise InputError(f"{path} is empty")
     header: list[str] | None = None
-    if any(_parse_float(c) is None for c in rows[0]):
+    if any(_parse_float(c.strip()) is None for c in rows[0]):
         header, rows = [c.strip() for c in rows[0]], rows[1:]
         if not rows:
             raise InputError(f"{path} has a header row but no data rows")

@@ -73,8 +73,25 @@ class Condition:
     detail: str = ""
     relation: str = "<="  # how value compares with threshold when it holds
 
+    def margin(self) -> float | None:
+        """How far the condition is from its threshold, as a ratio > 1 when it holds.
+
+        For ``<=`` rows: threshold / value; for ``>=`` rows: value / threshold;
+        None for informational or non-numeric rows and zero thresholds.
+        """
+        try:
+            v, t = float(self.value), float(self.threshold)
+        except (TypeError, ValueError):
+            return None
+        if not (math.isfinite(v) and math.isfinite(t)) or self.relation not in ("<=", ">="):
+            return None
+        if self.relation == "<=":
+            return t / v if v > 0 else None
+        return v / t if t > 0 else None
+
     def as_dict(self) -> dict:
         return {
+            "margin": json_float(self.margin()),
             "name": self.name,
             "equation": self.equation,
             "value": jsonable(self.value),

@@ -1,0 +1,90 @@
+"""Options and loading shared by the sub-commands (data, init, seed)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from opcheck.activations import get_activation
+from opcheck.data import Dataset, headline_width, prepare_dataset
+from opcheck.errors import InputError
+from opcheck.loaders import RawSamples, load_builtin, load_file
+from opcheck.network import Params, forward, init_scales, sample_params
+
+
+def load_raw(data: Path | None, dataset: str | None, n: int | None, d0: int | None, label_column: str | None, seed: int) -> RawSamples:
+    """DATA file or ``--dataset``; the default is the built-in digits data."""
+    if data is not None and dataset is not None:
+        raise InputError("give either a DATA file or --dataset, not both")
+    if data is not None:
+        if d0 is not None:
+            raise InputError("--d0 applies to --dataset sphere only")
+        return load_file(str(data), label_column)
+    if label_column is not None:
+        raise InputError("--label-column applies to .csv files only")
+    return load_builtin(dataset or "digits", n, d0, seed)
+
+
+def make_teacher(activation: str, init: str | None, width: int | None, omega1: float | None, omega2: float | None):
+    """A random teacher of the same architecture (same φ, init scheme and width) — own seed stream."""
+    act = get_activation(activation)
+
+    def teacher(X: np.ndarray, d2: int, rng: np.random.Generator) -> np.ndarray:
+        d0, n = X.shape
+        d1 = width or headline_width(n, d0)
+        scales = init_scales(init, d0, d1, d2, omega1, omega2)
+        return forward(sample_params(scales, d0, d1, d2, rng), X, act, with_derivative=False).Z
+
+    return teacher
+
+
+def build_dataset(
+    raw: RawSamples,
+    *,
+    n: int | None,
+    labels: str,
+    d2: int,
+    normalize: bool,
+    seed: int,
+    activation: str,
+    init: str | None,
+    width: int | None,
+    omega1: float | None,
+    omega2: float | None,
+) -> Dataset:
+    """Subset, normalise and label (teacher labels use the student's architecture)."""
+    if width is not None and width < 1:
+        raise InputError(f"--width must be a positive integer, got {width}")
+    take_n = None if raw.source.startswith("sphere") else n  # for sphere, --n is the generated size
+    return prepare_dataset(
+        raw,
+        n=take_n,
+        labels=labels,
+        d2=d2,
+        normalize=normalize,
+        seed=seed,
+        teacher=make_teacher(activation, init, width, omega1, omega2),
+    )
+
+
+def load_init_params(path: Path) -> Params:
+    """``--init-params``: an .npz with W0 (d1 × d0) and V0 (d2 × d1)."""
+    from opcheck.loaders import _load_npz_arrays  # local: loaders owns file parsing
+
+    arrays = _load_npz_arrays(str(path), ("W0", "V0"))
+    W, V = (np.asarray(arrays[k]) for k in ("W0", "V0"))
+    for name, a in (("W0", W), ("V0", V)):
+        if a.ndim != 2:
+            raise InputError(f"{path}: {name} must be 2-D, got shape {a.shape}")
+        if a.dtype.kind not in "iuf":
+            raise InputError(f"{path}: {name} has dtype {a.dtype}, expected real numbers")
+    return Params(np.asarray(W, dtype=np.float64), np.asarray(V, dtype=np.float64))
+
+
+def save_init(path: Path, params: Params, ds: Dataset) -> None:
+    """``--save-init``: exactly what was used — W0, V0, X (d0 × n, normalised), Y (d2 × n)."""
+    if path.suffix != ".npz":
+        raise InputError(f"--save-init needs a .npz path, got {path}")
+    if not path.parent.exists():
+        raise InputError(f"--save-init: folder {path.parent} does not exist")
+    np.savez(path, W0=params.W, V0=params.V, X=ds.X, Y=ds.Y)

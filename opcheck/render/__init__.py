@@ -1,0 +1,4 @@
+"""Renderers: turn plain result objects into terminal tables, JSON, Markdown, HTML.
+
+Renderers format; they never compute.
+"""

@@ -1,0 +1,33 @@
+"""Number formatting shared by the renderers."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def num(x: Any, digits: int = 4) -> str:
+    """A compact, honest string for a number: 4 significant digits, inf/NaN spelled out."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}"
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(f):
+        return "nan"
+    if math.isinf(f):
+        return "∞" if f > 0 else "-∞"
+    if f == 0 or abs(f) < 1e-300:
+        return "0"
+    if 1e-3 <= abs(f) < 1e5:
+        return f"{f:.{digits}g}"
+    return f"{f:.{digits - 1}e}"
+
+
+def mark(holds: bool | None) -> str:
+    """✓ / ✗ / – (informational)."""
+    return "[green]✓[/]" if holds else ("[dim]–[/]" if holds is None else "[bold red]✗[/]")
