@@ -135,6 +135,14 @@ def validate_labels(y: np.ndarray | None, n: int, where: str) -> np.ndarray | No
 
 # --------------------------------------------------------------------- formats
 def _load_npy(path: str) -> np.ndarray:
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic[:2] == b"PK":
+        raise InputError(f"{path} is a .npz archive, not a .npy file; rename it to .npz")
+    if magic != b"\x93NUMPY":
+        if magic[:1] == b"\x80":
+            raise InputError(f"{path} is a Python pickle, not a .npy file; opcheck never unpickles (allow_pickle=False)")
+        raise InputError(f"{path} is not a valid .npy file (no NumPy header)" if magic else f"{path} is empty")
     try:
         arr = np.load(path, allow_pickle=False)
     except ValueError as exc:

@@ -135,18 +135,18 @@ def solver_table(spectra: dict) -> Table:
 
 def conditions_table(conditions: list[dict]) -> Table:
     t = Table(title="conditions", box=box.SIMPLE_HEAVY, header_style="bold")
-    t.add_column("")
-    t.add_column("condition", min_width=18)
+    t.add_column("", no_wrap=True, min_width=1)
+    t.add_column("condition", min_width=14)
     t.add_column("eq.", no_wrap=True)
-    for col in ("value", "", "threshold", "margin", "source"):
+    for col in ("value", "", "threshold", "margin"):
         t.add_column(col, no_wrap=True)
     for c in conditions:
-        t.add_row(mark(c["holds"]), escape(c["name"]), escape(c["equation"]), escape(num(c["value"])), c["relation"], escape(num(c["threshold"])), num(c.get("margin")), _src(c["source"]))
+        t.add_row(mark(c["holds"]), escape(c["name"]), escape(c["equation"]), escape(num(c["value"])), c["relation"], escape(num(c["threshold"])), num(c.get("margin")))
     return t
 
 
 def condition_details(conditions: list[dict]) -> Text:
-    lines = [f"{'✓' if c['holds'] else ('–' if c['holds'] is None else '✗')} {c['name']}: {c['detail']}" for c in conditions]
+    lines = [f"{'✓' if c['holds'] else ('–' if c['holds'] is None else '✗')} {c['name']} [{c['source']}]: {c['detail']}" for c in conditions]
     return Text("\n".join(lines), style="dim")
 
 

@@ -1,0 +1,160 @@
+"""Extreme eigenvalues of the Hessian of h at Θ, by Lanczos on exact products.
+
+The Hessian ``∇²h(Θ) = 2 JᵀJ + 2 Σ R_ka ∇²Φ_ka`` (:mod:`opcheck.gradients`) is
+symmetric but indefinite away from a global minimum: the residual part has a
+W–V cross block with a zero V–V block, so it has negative eigenvalues whenever
+R ≠ 0.  It is never formed; scipy's ``eigsh`` (ARPACK implicitly restarted
+Lanczos) runs on a :class:`~scipy.sparse.linalg.LinearOperator` of exact
+Hessian-vector products.
+
+* ``λ_max``: Lanczos, ``which='LA'``.
+* ``λ_min`` (the most negative): Lanczos ``which='LA'`` on the shifted operator
+  ``λ_max I − ∇²h``, whose top eigenvalue is ``λ_max − λ_min``.  The shift makes
+  ARPACK's relative stopping rule ``‖r‖ ≤ tol·|θ|`` an absolute accuracy
+  ``tol·(λ_max − λ_min)`` — the natural resolution — instead of demanding
+  ``tol·|λ_min|`` when λ_min is tiny.
+
+Every eigenvalue comes with its residual ``‖∇²h v − λ v‖`` (for a symmetric
+operator and unit v, some eigenvalue lies within that distance of λ), the number
+of Hessian-vector products and whether ARPACK converged.  A Lanczos Ritz value
+never overshoots: an unconverged ``λ_max`` is a lower bound and an unconverged
+``λ_min`` an upper bound of the true value.  Operators of size < ``DENSE_BELOW``
+are built column by column and solved by LAPACK (recorded as such).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import linalg
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+
+from opcheck import seeding
+from opcheck.activations import Activation
+from opcheck.gradients import HessianProducts
+from opcheck.network import Params
+
+DENSE_BELOW = 10
+EPS = np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class Eigenpair:
+    """One extreme eigenpair from :func:`extreme_eigenpair` with solver health."""
+
+    value: float
+    vector: np.ndarray
+    products: int  # operator applications, including the residual check
+    residual: float  # ‖G v − λ v‖ with ‖v‖ = 1
+    converged: bool
+    method: str
+
+
+def extreme_eigenpair(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float = 1e-10, max_products: int = 5000, ncv: int = 30) -> Eigenpair:
+    """Largest (algebraic) eigenpair of a symmetric operator by ARPACK Lanczos.
+
+    On non-convergence within ``max_products`` operator applications the run is
+    repeated once with a looser tolerance (1e-4) so a Ritz pair is still returned,
+    flagged ``converged=False``; its residual says how good it is.
+    """
+    count = [0]
+
+    def mv(x: np.ndarray) -> np.ndarray:
+        count[0] += 1
+        return matvec(np.ravel(x))
+
+    if N < DENSE_BELOW:
+        M = np.column_stack([mv(e) for e in np.eye(N)])
+        w, U = linalg.eigh(0.5 * (M + M.T))
+        v = U[:, -1]
+        return Eigenpair(float(w[-1]), v, count[0], float(np.linalg.norm(M @ v - w[-1] * v)), True, "dense eigh (LAPACK), operator built column by column")
+    op = LinearOperator((N, N), matvec=mv, dtype=np.float64)
+    ncv = max(2, min(N - 1, ncv))
+    maxiter = max(1, max_products // ncv)
+    converged = True
+    try:
+        vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=tol, ncv=ncv, maxiter=maxiter)
+    except ArpackNoConvergence as exc:
+        converged = False
+        if exc.eigenvalues.size:
+            vals, vecs = exc.eigenvalues, exc.eigenvectors
+        else:
+            try:
+                vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=max(tol, 1e-4), ncv=ncv, maxiter=maxiter)
+            except ArpackNoConvergence as exc2:
+                if not exc2.eigenvalues.size:
+                    return Eigenpair(float("nan"), v0 / np.linalg.norm(v0), count[0], float("nan"), False, "Lanczos (ARPACK eigsh): no Ritz value converged")
+                vals, vecs = exc2.eigenvalues, exc2.eigenvectors
+    v = vecs[:, -1] / np.linalg.norm(vecs[:, -1])
+    lam = float(vals[-1])
+    residual = float(np.linalg.norm(mv(v) - lam * v))
+    return Eigenpair(lam, v, count[0], residual, converged, f"Lanczos (ARPACK eigsh, ncv={ncv}, tol={tol:g})")
+
+
+@dataclass(frozen=True)
+class HessianExtremes:
+    """``λ_max`` and ``λ_min`` of ``∇²h(Θ)`` (restricted to ``block``) with solver health."""
+
+    lambda_max: float
+    lambda_min: float
+    block: str  # both | first | second
+    size: int  # dimension of the (restricted) Hessian
+    method: str
+    products_max: int
+    products_min: int
+    residual_max: float
+    residual_min: float
+    converged_max: bool
+    converged_min: bool
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "lambda_max": self.lambda_max,
+            "lambda_min": self.lambda_min,
+            "block": self.block,
+            "size": self.size,
+            "method": self.method,
+            "products_max": self.products_max,
+            "products_min": self.products_min,
+            "residual_max": self.residual_max,
+            "residual_min": self.residual_min,
+            "converged_max": self.converged_max,
+            "converged_min": self.converged_min,
+            "note": self.note,
+        }
+
+
+def hessian_extremes(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation, block: str = "both", seed: int = 0, tol: float = 1e-10, max_products: int = 5000) -> HessianExtremes:
+    """λ_max and the most negative λ_min of ``∇²h(Θ)`` (eq. 16) by matrix-free Lanczos.
+
+    ``block`` = ``'both'`` (the paper: both layers), ``'first'`` (W only) or
+    ``'second'`` (V only) restricts the Hessian to the trained parameters.
+    """
+    H = HessianProducts(params, X, Y, act, block)
+    N = H.size
+    v0 = seeding.rng(seed, "lanczos").standard_normal(N)
+    top = extreme_eigenpair(H.matvec, N, v0, tol=tol, max_products=max_products)
+    c = top.value
+    low = extreme_eigenpair(lambda x: c * x - H.matvec(x), N, v0, tol=tol, max_products=max_products)
+    lam_min = c - low.value
+    notes = []
+    if not top.converged:
+        notes.append("lambda_max did not converge: the value is a Lanczos lower bound")
+    if not low.converged:
+        notes.append("lambda_min did not converge: the value is a Lanczos upper bound")
+    return HessianExtremes(
+        lambda_max=c,
+        lambda_min=lam_min,
+        block=block,
+        size=N,
+        method=f"{top.method}; lambda_min on the shifted operator lambda_max I - H",
+        products_max=top.products,
+        products_min=low.products,
+        residual_max=top.residual,
+        residual_min=low.residual,  # ‖(cI − H)v − θv‖ = ‖H v − λ_min v‖
+        converged_max=top.converged,
+        converged_min=low.converged,
+        note="; ".join(notes),
+    )

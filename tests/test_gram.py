@@ -1,0 +1,62 @@
+"""The structured Gram J Jᵀ against explicit Jacobians (analytic and finite differences)."""
+import numpy as np
+import pytest
+from oracles import explicit_jacobian, fd_jacobian
+
+from opcheck.activations import NAMES, get_activation
+from opcheck.gram import jacobian_gram, v_block_gram, w_block_gram
+from opcheck.jacobian import jvp, vjp
+
+
+def _problem(d2: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    d0, n, d1 = 3, 5, 7
+    X = rng.standard_normal((d0, n))
+    X /= np.linalg.norm(X, axis=0)
+    W = rng.standard_normal((d1, d0))
+    V = rng.standard_normal((d2, d1))
+    assert np.abs(W @ X).min() > 1e-3  # away from ReLU's kink, so FD is valid
+    return X, W, V
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("d2", [1, 3])
+def test_gram_matches_explicit_jacobians(name, d2):
+    X, W, V = _problem(d2)
+    act = get_activation(name)
+    pre = W @ X
+    G = jacobian_gram(V, act.phi(pre), act.dphi(pre), X.T @ X)
+    J = explicit_jacobian(W, V, X, act.phi, act.dphi)
+    JJ = J @ J.T
+    scale = np.abs(JJ).max()
+    assert np.abs(G - JJ).max() <= 1e-12 * scale
+    Jfd = fd_jacobian(W, V, X, act.phi)
+    rel = np.abs(G - Jfd @ Jfd.T).max() / scale
+    print(f"{name} d2={d2}: analytic {np.abs(G - JJ).max() / scale:.1e}, finite differences {rel:.1e}")
+    assert rel <= 1e-7
+
+
+def test_blocks_are_the_two_layers(small_problem):
+    X, W, V = small_problem
+    act = get_activation("gelu")
+    J = explicit_jacobian(W, V, X, act.phi, act.dphi)
+    d1, d0 = W.shape
+    Jw, Jv = J[:, : d1 * d0], J[:, d1 * d0 :]
+    pre = W @ X
+    np.testing.assert_allclose(w_block_gram(V, act.dphi(pre), X.T @ X), Jw @ Jw.T, rtol=0, atol=1e-12 * np.abs(Jw @ Jw.T).max())
+    A = act.phi(pre)
+    np.testing.assert_allclose(np.kron(np.eye(V.shape[0]), v_block_gram(A)), Jv @ Jv.T, rtol=0, atol=1e-12 * np.abs(Jv @ Jv.T).max())
+
+
+def test_jvp_vjp_match_explicit(small_problem):
+    X, W, V = small_problem
+    act = get_activation("softplus")
+    J = explicit_jacobian(W, V, X, act.phi, act.dphi)
+    rng = np.random.default_rng(5)
+    dW, dV = rng.standard_normal(W.shape), rng.standard_normal(V.shape)
+    pre = W @ X
+    A, B = act.phi(pre), act.dphi(pre)
+    np.testing.assert_allclose(jvp(V, A, B, X, dW, dV).ravel(), J @ np.concatenate([dW.ravel(), dV.ravel()]), atol=1e-12)
+    U = rng.standard_normal((V.shape[0], X.shape[1]))
+    g = vjp(V, A, B, X, U)
+    np.testing.assert_allclose(np.concatenate([g.W.ravel(), g.V.ravel()]), J.T @ U.ravel(), atol=1e-12)

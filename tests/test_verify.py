@@ -1,0 +1,116 @@
+"""run_verify against quantities recomputed independently from an explicit Jacobian."""
+import math
+
+import numpy as np
+import pytest
+from oracles import explicit_jacobian
+
+from opcheck import memory
+from opcheck.activations import get_activation
+from opcheck.data import prepare_dataset
+from opcheck.errors import InputError
+from opcheck.loaders import RawSamples
+from opcheck.network import Params
+from opcheck.verify import VerifyConfig, run_verify
+
+
+def _dataset(n=12, d0=5, d2=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d0))
+    y = rng.integers(0, d2, size=n)
+    y[:d2] = np.arange(d2)
+    return prepare_dataset(RawSamples(X, y, "test", True), normalize=True, seed=seed)
+
+
+@pytest.mark.parametrize("name", ["gelu", "softplus", "tanh"])
+def test_quantities_match_independent_computation(name):
+    ds = _dataset()
+    res = run_verify(ds, VerifyConfig(activation=name, width=40, seed=3))
+    act = get_activation(name)
+    W, V, X, Y = res.params.W, res.params.V, ds.X, ds.Y
+    A = act.phi(W @ X)
+    J = explicit_jacobian(W, V, X, act.phi, act.dphi)
+    sJ = np.linalg.svd(J, compute_uv=False)
+    sA = np.linalg.svd(A, compute_uv=False)
+    sx = np.linalg.svd(X, compute_uv=False)[0]
+    sv = np.linalg.svd(V, compute_uv=False)[0]
+    q = {k: v.value for k, v in res.quantities.items()}
+    assert abs(q["sigma_min_jacobian"] - sJ[-1]) <= 1e-8 * sJ[-1]
+    assert abs(q["sigma_max_jacobian"] - sJ[0]) <= 1e-8 * sJ[0]
+    d1, d0 = W.shape
+    sW = np.linalg.svd(J[:, : d1 * d0], compute_uv=False)
+    assert abs(q["sigma_min_jacobian_w_block"] - sW[-1]) <= 1e-8 * sW[-1]
+    assert abs(q["mu_phi"] - sA[-1]) <= 1e-10 * sA[0]
+    assert q["mu_phi"] <= q["sigma_min_jacobian"]  # the W-block only adds a PSD term
+    dm, ddm = act.dphi_max.value, act.ddphi_max.value
+    nu = dm * sx * sv + sA[0]
+    chi = sv + sA[-1] / (2 * math.sqrt(2) * sx * dm)
+    beta = math.sqrt(2) * sx * (dm + ddm * chi)
+    h0 = float(np.sum((V @ A - Y) ** 2))
+    for key, ref in [("nu_phi", nu), ("chi_max", chi), ("beta_phi", beta), ("h0", h0), ("rho", sA[-1] / (2 * beta)), ("c_needed", h0 * beta**2 * nu**2 / (2 * sA[-1] ** 6))]:
+        assert abs(q[key] - ref) <= 1e-9 * abs(ref), key
+    assert abs(q["pl_alpha_at_init"] - 2 * sJ[-1] ** 2) <= 1e-8 * 2 * sJ[-1] ** 2
+    # the certified PL inequality really holds at Θ0: h <= ||∇h||²/(2α)
+    grad = J.T @ (2 * (V @ A - Y).ravel())
+    assert h0 <= grad @ grad / (2 * q["pl_alpha_at_init"]) * (1 + 1e-9)
+
+
+def test_narrow_network_reports_mu_zero_with_reason():
+    ds = _dataset(n=12)
+    res = run_verify(ds, VerifyConfig(width=8))
+    assert res.value("mu_phi") == 0.0
+    assert "d1 = 8 < n = 12" in res.quantities["mu_phi"].note
+    cond = {c.name: c for c in res.conditions}
+    assert cond["mu_Phi > 0"].holds is False
+    assert math.isinf(res.value("c_needed")) and not res.all_hold
+
+
+def test_condition_nine_flips_with_the_constant():
+    ds = _dataset()
+    res = run_verify(ds, VerifyConfig(width=40))
+    cn = res.value("c_needed")
+    row = lambda r: next(c for c in r.conditions if c.equation == "(9)")
+    assert row(res).holds is (cn <= 1.0)
+    above = run_verify(ds, VerifyConfig(width=40, constant=cn * 1.01))
+    below = run_verify(ds, VerifyConfig(width=40, constant=cn * 0.99))
+    assert row(above).holds is True and row(below).holds is False
+
+
+def test_khatri_rao_against_explicit_power():
+    from opcheck.khatri_rao import khatri_rao_extremes
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((4, 9))
+    X /= np.linalg.norm(X, axis=0)
+    for k in khatri_rao_extremes(X, [1, 2, 3]):
+        M = X
+        for _ in range(k.t - 1):
+            M = np.einsum("ia,ja->ija", M, X).reshape(-1, X.shape[1])
+        s = np.linalg.svd(M, compute_uv=False)
+        smin = s[-1] if M.shape[0] >= M.shape[1] else 0.0
+        assert abs(k.sigma_max - s[0]) < 1e-10
+        assert abs(k.sigma_min - smin) < 1e-7, (k.t, k.sigma_min, smin)
+
+
+def test_matrix_free_path_agrees_with_formed_gram(monkeypatch):
+    ds = _dataset()
+    formed = run_verify(ds, VerifyConfig(width=40))
+    monkeypatch.setattr("opcheck.verify.memory.fits", lambda nbytes: False)
+    free = run_verify(ds, VerifyConfig(width=40))
+    assert free.spectra["jacobian"]["method"].startswith("matrix-free")
+    for key in ("sigma_min_jacobian", "sigma_max_jacobian", "sigma_min_jacobian_w_block"):
+        a, b = formed.value(key), free.value(key)
+        assert abs(a - b) <= 1e-7 * abs(a), key
+
+
+def test_width_that_does_not_fit_is_refused(monkeypatch):
+    monkeypatch.setenv("OPCHECK_MEMORY_BUDGET_GB", "0.001")
+    with pytest.raises(InputError, match=r"would need .* GB"):
+        run_verify(_dataset(), VerifyConfig(width=20000))
+
+
+def test_loaded_params_must_match_data():
+    ds = _dataset(d0=5)
+    bad = Params(np.ones((7, 4)), np.ones((2, 7)))
+    with pytest.raises(InputError, match="W0 has 4 columns"):
+        run_verify(ds, VerifyConfig(), params=bad)
