@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from opcheck import memory
 from opcheck.activations import get_activation
 from opcheck.data import Dataset, headline_width, prepare_dataset
 from opcheck.errors import InputError
@@ -33,6 +34,11 @@ def make_teacher(activation: str, init: str | None, width: int | None, omega1: f
         d0, n = X.shape
         d1 = width or headline_width(n, d0)
         scales = init_scales(init, d0, d1, d2, omega1, omega2)
+        memory.require(
+            memory.float64_bytes((d1, d0), (d1, n), (d1, n), (d2, d1)),
+            f"the teacher network at width d1 = {d1}, n = {n}",
+            "use a smaller --width or --n, or --labels random",
+        )
         return forward(sample_params(scales, d0, d1, d2, rng), X, act, with_derivative=False).Z
 
     return teacher
