@@ -1,0 +1,373 @@
+"""``opcheck bound``: evaluate the registry at the user's inputs → :class:`BoundReport`.
+
+Two modes (``--solve-for``):
+
+* ``d1`` — the width each theorem requires at (n, d0, …).  This paper's (20)
+  uses the derived ξ_t (:mod:`opcheck.theory.xi`) at unit scale (the paper's
+  literal statement) and, beside it, at the pre-activation scale ω1 [derived];
+  the best t is the one with the smallest width.  Without data σ_max(X) ≃ √(n/d0)
+  and σ_min(X^{*t}) ≃ 1 where the rank bound n ≤ C(d0+t−1, t) allows it (0
+  otherwise); with data their measured values (:mod:`opcheck.theory.data_inputs`).
+* ``n`` — the largest n each theorem certifies at width D1, under the order
+  analysis (:func:`opcheck.theory.evaluate.solve_for_n`); for (20) the best t,
+  with n capped at C(d0+t−1, t).
+
+The factor column is relative to this paper's headline (21).
+"""
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from opcheck.activations import Activation, get_activation
+from opcheck.errors import InputError
+from opcheck.network import init_scales
+from opcheck.theory import registry
+from opcheck.theory import symbols as S
+from opcheck.theory.bound_result import BoundReport, Comparison, FrameworkRow, TheoremRow, TRow, Value
+from opcheck.theory.data_inputs import DataSpectra
+from opcheck.theory.evaluate import Number, evaluate, exponent_in_n, solve_for_n
+from opcheck.theory.request import DEFAULT_LAMBDA0, BoundRequest, validate
+from opcheck.theory.xi import T_MAX, XiValue, rank_allows, rank_cap, require_usable_t, xi_value
+
+EQ20 = registry.width_theorem("song2021-20").width
+EQ21 = registry.width_theorem("song2021-21").width
+
+
+def candidate_ts(req: BoundRequest) -> list[int]:
+    """The t's tried: the given one, or 1..T_MAX (the best is picked)."""
+    return [req.t] if req.t is not None else list(range(1, T_MAX + 1))
+
+
+def _omega1(req: BoundRequest, d0: int, n: int | None) -> tuple[float, Value]:
+    if req.solve_for == "n":
+        d1, how = float(req.width), "the given --width"
+    else:
+        d1 = max(1.0, math.ceil(req.constant * n**1.5 / d0 - 1e-9))
+        how = "the headline width (21)"
+    scales = init_scales(req.init, d0, int(d1), req.d2)
+    note = f"pre-activation scale of {scales.scheme} init"
+    if scales.scheme == "xavier":
+        note += f"; Xavier's omega1 depends on d1: evaluated at d1 = {d1:.6g}, {how}"
+    return scales.omega1, Value("omega1", scales.omega1, scales.source, note)
+
+
+def _better(a: Number | None, b: Number | None) -> bool:
+    return a is not None and (b is None or a.log10 < b.log10)
+
+
+def _ratio(a: Number | None, b: Number | None) -> float | None:
+    if a is None or b is None or a.log10 is None or b.log10 is None:
+        return None
+    return 10.0 ** (a.log10 - b.log10)
+
+
+def _row(th: registry.WidthTheorem, **kw) -> TheoremRow:
+    return TheoremRow(
+        key=th.key,
+        name=th.name,
+        citation=th.citation,
+        trained=th.trained,
+        activation=th.activation,
+        init=th.init,
+        setting=th.setting,
+        source=th.source,
+        parts=tuple(p.as_dict() for p in th.parts),
+        formula=sp.sstr(th.width),
+        latex=S.latex(th.width),
+        pretty=S.pretty(th.width),
+        this_paper=th.this_paper,
+        reference=th.reference,
+        **kw,
+    )
+
+
+class _Ctx:
+    """Numbers shared by every row of one evaluation."""
+
+    def __init__(self, req: BoundRequest, act: Activation, data: DataSpectra | None):
+        self.req, self.act, self.data = req, act, data
+        self.n = data.n if data is not None else req.n
+        self.d0 = data.d0 if data is not None else req.d0
+        if data is not None and req.batch_size is not None and req.batch_size > data.n:
+            raise InputError(f"--batch-size {req.batch_size} exceeds the number of samples n = {data.n}")
+        self.full_batch = req.batch_size is None or (self.n is not None and req.batch_size == self.n)
+        if req.lambda0 is not None:
+            self.lambda0 = Value("lambda0", req.lambda0, "user")
+        elif data is not None:
+            self.lambda0 = Value("lambda0", data.lambda0, "data", f"lambda_min of the ReLU NTK Gram H_inf ({data.lambda0_method}) {data.lambda0_note}".strip())
+        else:
+            self.lambda0 = Value("lambda0", DEFAULT_LAMBDA0, "default", "largest possible for unit-norm samples (H_inf_ii = 1/2): most favourable to Du et al.")
+        self.omega1, self.omega1_value = _omega1(req, self.d0, self.n)
+        self.ts = candidate_ts(req)
+        self.xi_unit = {t: xi_value(act, t, 1.0, "unit") for t in self.ts}
+        self.xi_om = {t: xi_value(act, t, self.omega1, "omega1") for t in self.ts}
+
+    def base(self) -> dict:
+        vals = {S.d0: self.d0, S.d2: self.req.d2, S.C: self.req.constant, S.delta: self.req.delta, S.L: self.req.depth}
+        if self.lambda0.value > 0:
+            vals[S.lambda0] = self.lambda0.value
+        if self.n is not None:
+            vals[S.n] = self.n
+        if not self.full_batch:
+            vals[S.b] = self.req.batch_size
+        elif self.n is not None:
+            vals[S.b] = self.n
+        return vals
+
+    def exponent_subs(self) -> dict:
+        subs = dict(S.ORDER_ANALYSIS)
+        if self.full_batch:
+            subs[S.b] = S.n
+        return subs
+
+    # ---- order analysis / data values (d1 mode)
+    def sigma_max(self) -> float:
+        return self.data.sigma_max_x if self.data is not None else math.sqrt(self.n / self.d0)
+
+    def sigma_min_assumed(self, t: int) -> float:
+        return 1.0 if rank_allows(self.n, self.d0, t) else 0.0
+
+    def sigma_min(self, t: int) -> float:
+        return self.data.sigma_min(t) if self.data is not None else self.sigma_min_assumed(t)
+
+    def sigma_note(self, t: int) -> str:
+        if self.data is not None:
+            return self.data.power_note(t) if self.data.sigma_min(t) <= 0 else ""
+        if not rank_allows(self.n, self.d0, t):
+            return f"sigma_min(X^{{*{t}}}) = 0: n = {self.n} > C(d0+t-1, t) = {rank_cap(self.d0, t)}"
+        return ""
+
+
+def _width20(ctx: _Ctx, xiv: XiValue, sigma_max: float, sigma_min: float) -> tuple[Number | None, str]:
+    if xiv.xi is None:
+        return None, xiv.note
+    if sigma_min <= 0:
+        return None, f"sigma_min(X^{{*{xiv.t}}}) = 0: (20) gives no bound at t = {xiv.t}"
+    return evaluate(EQ20, {S.C: ctx.req.constant, S.xi: xiv.xi, S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.n: ctx.n}), ""
+
+
+def _per_t_d1(ctx: _Ctx) -> list[TRow]:
+    rows = []
+    smax = ctx.sigma_max()
+    for t in ctx.ts:
+        smin = ctx.sigma_min(t)
+        wu, nu_ = _width20(ctx, ctx.xi_unit[t], smax, smin)
+        wo, no_ = _width20(ctx, ctx.xi_om[t], smax, smin)
+        assumed = None
+        if ctx.data is not None:
+            assumed, _ = _width20(ctx, ctx.xi_unit[t], math.sqrt(ctx.n / ctx.d0), ctx.sigma_min_assumed(t))
+        note = "; ".join(dict.fromkeys(x for x in (nu_, no_ if no_ != nu_ else "", ctx.sigma_note(t)) if x))
+        rows.append(TRow(t, ctx.xi_unit[t], ctx.xi_om[t], ctx.sigma_min_assumed(t), ctx.data.sigma_min(t) if ctx.data is not None else None, wu, wo, assumed, None, None, note))
+    return rows
+
+
+def _best(rows: list[TRow], attr: str) -> TRow | None:
+    best = None
+    for r in rows:
+        if _better(getattr(r, attr), None if best is None else getattr(best, attr)):
+            best = r
+    return best
+
+
+def _no_t_reason(rows: list[TRow], scale: str) -> str:
+    reasons = [r.note for r in rows if r.note]
+    ts = ", ".join(str(r.t) for r in rows)
+    return f"no t in {{{ts}}} gives a bound at {scale} scale: " + "; ".join(dict.fromkeys(reasons))
+
+
+def _d1_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...], per_t: list[TRow]) -> tuple[list[TheoremRow], Number]:
+    base = ctx.base()
+    ref = evaluate(EQ21, base)
+    bu, bo = _best(per_t, "width_unit"), _best(per_t, "width_omega1")
+    smax = ctx.sigma_max()
+    rows = []
+    for th in theorems:
+        exp = str(exponent_in_n(th.width, ctx.exponent_subs()))
+        kw: dict = {"exponent_n": exp, "note": th.note}
+        if th.uses_xi:
+            if bu is None:
+                kw.update(required_width=None, parameters=None, factor=None, note=_no_t_reason(per_t, "unit"))
+            else:
+                vals = {**base, S.xi: bu.unit.xi, S.sigma_max: smax, S.sigma_min: ctx.sigma_min(bu.t)}
+                w = evaluate(th.width, vals)
+                kw.update(required_width=w, parameters=evaluate(th.parameters.subs(S.d1, th.width), vals), factor=_ratio(w, ref), t=bu.t)
+            if bo is None:
+                kw.update(omega1_note=_no_t_reason(per_t, "omega1"))
+            else:
+                vals = {**base, S.xi: bo.omega1.xi, S.sigma_max: smax, S.sigma_min: ctx.sigma_min(bo.t)}
+                kw.update(omega1_width=evaluate(th.width, vals), omega1_t=bo.t, omega1_note=f"c_i at scale omega1 = {ctx.omega1:.4g} [derived; theory.md section 2 scale caveat]")
+        elif S.lambda0 in th.width.free_symbols and S.lambda0 not in base:
+            kw.update(required_width=None, parameters=None, factor=None, note="lambda0 = 0 on this data: the bound is void")
+        else:
+            w = evaluate(th.width, base)
+            kw.update(required_width=w, parameters=evaluate(th.parameters.subs(S.d1, th.width), base), factor=_ratio(w, ref))
+        rows.append(_row(th, **kw))
+    rows.sort(key=lambda r: (r.required_width is None, r.required_width.log10 if r.required_width else 0.0, not r.this_paper))
+    return rows, ref
+
+
+def _solve_t(ctx: _Ctx, expr: sp.Expr, base: dict, xiv: XiValue) -> tuple[float | None, str]:
+    if xiv.xi is None:
+        return None, xiv.note
+    res = solve_for_n(expr, ctx.req.width, {**base, S.xi: xiv.xi})
+    if res.n is None:
+        return None, res.note
+    cap = rank_cap(ctx.d0, xiv.t)
+    if res.n > cap:
+        return float(cap), f"t = {xiv.t}: capped at C(d0+t-1, t) = {cap} (sigma_min(X^{{*t}}) = 0 beyond)"
+    return res.n, res.method
+
+
+def _n_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[list[TheoremRow], list[TRow], float | None]:
+    base = ctx.base()
+    params_vals = {**base, S.d1: ctx.req.width}
+    oa = ctx.exponent_subs()
+    e20 = EQ20.subs(oa)
+    per_t = []
+    for t in ctx.ts:
+        nu_, su = _solve_t(ctx, e20, base, ctx.xi_unit[t])
+        no_, so = _solve_t(ctx, e20, base, ctx.xi_om[t])
+        note = "; ".join(dict.fromkeys(x for x in (su, so) if x and not x.startswith(("sympy", "brentq"))))
+        per_t.append(TRow(t, ctx.xi_unit[t], ctx.xi_om[t], 1.0, None, None, None, None, nu_, no_, note))
+    ref_res = solve_for_n(EQ21, ctx.req.width, base)
+    ref_n = ref_res.n
+    rows = []
+    for th in theorems:
+        expr = th.width.subs(oa)
+        kw: dict = {"exponent_n": str(exponent_in_n(th.width, oa)), "note": th.note, "parameters": evaluate(th.parameters, params_vals)}
+        if th.uses_xi:
+            best_u = max((r for r in per_t if r.n_unit is not None), key=lambda r: r.n_unit, default=None)
+            best_o = max((r for r in per_t if r.n_omega1 is not None), key=lambda r: r.n_omega1, default=None)
+            if best_u is None:
+                kw.update(solved_n=None, required_width=None, factor=None, solve_method="none", note=_no_t_reason(per_t, "unit"))
+            else:
+                res = solve_for_n(expr, ctx.req.width, {**base, S.xi: best_u.unit.xi})
+                n_star = min(res.n, float(rank_cap(ctx.d0, best_u.t)))
+                note = best_u.note if n_star < res.n else th.note
+                kw.update(solved_n=n_star, t=best_u.t, solve_method=res.method, note=note,
+                          required_width=evaluate(expr, {**base, S.xi: best_u.unit.xi, S.n: n_star}),
+                          factor=None if ref_n is None else ref_n / n_star)
+            if best_o is not None:
+                kw.update(omega1_solved_n=best_o.n_omega1, omega1_t=best_o.t, omega1_note=f"c_i at scale omega1 = {ctx.omega1:.4g} [derived; theory.md section 2 scale caveat]")
+            else:
+                kw.update(omega1_note=_no_t_reason(per_t, "omega1"))
+        else:
+            res = solve_for_n(expr, ctx.req.width, base)
+            kw.update(solved_n=res.n, solve_method=res.method,
+                      required_width=None if res.n is None else evaluate(expr, {**base, S.n: res.n}),
+                      factor=None if ref_n is None or res.n is None else ref_n / res.n)
+            if res.note:
+                kw["note"] = "; ".join(x for x in (th.note, res.note) if x)
+        rows.append(_row(th, **kw))
+    rows.sort(key=lambda r: (r.solved_n is None, -(r.solved_n or 0.0), not r.this_paper))
+    return rows, per_t, ref_n
+
+
+def _framework(ctx: _Ctx, formulas: tuple[registry.FrameworkFormula, ...], at: dict | None, where: str) -> list[FrameworkRow]:
+    rows = []
+    for f in formulas:
+        value, note = None, f.note
+        if not f.value.free_symbols:
+            value = evaluate(f.value, {})
+        elif at is not None:
+            value = evaluate(f.value.subs(registry.FRAMEWORK_ORDER_ANALYSIS), at)
+            note = "; ".join(x for x in (note, f"order analysis [derived] at {where}") if x)
+        else:
+            note = "; ".join(x for x in (note, f"no value: {where}") if x)
+        stmt = f.statement
+        rows.append(FrameworkRow(f.key, f.name, f.citation, f.source, sp.sstr(stmt), S.latex(stmt), S.pretty(stmt), value, f.value_name, note))
+    return rows
+
+
+def _framework_point(ctx: _Ctx, t: int | None, d1: float | None, n: float | None, sigma_max: float, sigma_min: float) -> dict | None:
+    if t is None or d1 is None or n is None:
+        return None
+    xiv = ctx.xi_unit[t]
+    return {S.C: ctx.req.constant, S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.d1: d1, S.n: n, S.t: t, S.c0: abs(xiv.c0), S.ct: abs(xiv.ct)}
+
+
+def _inputs(ctx: _Ctx, act: Activation, extra: list[Value]) -> tuple[Value, ...]:
+    req, data = ctx.req, ctx.data
+    src = "data" if data is not None else "user"
+    out = [Value("solve_for", req.solve_for, "user" if req.solve_for != "d1" else "default")]
+    if ctx.n is not None:
+        out.append(Value("n", ctx.n, src, data.source if data is not None else ""))
+    out += [
+        Value("d0", ctx.d0, src),
+        Value("d2", req.d2, "user" if req.d2 != 1 else "default", "enters the parameter counts only"),
+        Value("activation", act.name, "user" if req.activation != "gelu" else "default", act.formula),
+        Value("init", req.init, "user" if req.init != "lecun" else "default"),
+        ctx.omega1_value,
+        Value("t", req.t if req.t is not None else "best of 1.." + str(T_MAX), "user" if req.t is not None else "default", "the t with the smallest width (20)"),
+        Value("C", req.constant, "user" if req.constant != 1.0 else "default", "universal constant hidden by Omega/O; the paper does not give it"),
+        Value("batch_size", req.batch_size if req.batch_size is not None else "n (full batch)", "user" if req.batch_size is not None else "default", "SGD variant only; at b = n it equals (20)"),
+        Value("depth", req.depth, "user" if req.depth != 1 else "default", "hidden layers L of Zou & Gu and Allen-Zhu et al. (1 = the shallow network)"),
+        ctx.lambda0,
+        Value("delta", req.delta, "user" if req.delta != 0.1 else "default", "failure probability of Du et al."),
+    ]
+    if req.solve_for == "n":
+        out.append(Value("width", req.width, "user"))
+    return tuple(out + extra)
+
+
+def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundReport:
+    """Evaluate every selected registry entry at ``req`` (and ``data`` when given)."""
+    validate(req, data is not None)
+    theorems, formulas = registry.select(req.theorems)
+    act = get_activation(req.activation)
+    if req.t is not None:
+        require_usable_t(act, req.t)
+    ctx = _Ctx(req, act, data)
+    notes = [
+        "factor: required width / this paper's headline (21) (with --solve-for n: n certified by (21) / n certified)",
+        "xi of (20) is derived: xi_t = c0 (t!)^{3/2} / |c_t|^3 from condition (9) (theory.md section 5); "
+        "the width column uses c_i at unit scale (the paper's literal statement), the omega1 column c_i(omega1) = E[phi(omega1 g) He_i(g)] "
+        "(theory.md section 2: the paper does not say which scale it means)",
+        "rows marked 'scaling only, constant 1' state only the order in n; opcheck evaluates that scaling with constant C",
+    ]
+    extra: list[Value] = []
+    comparisons: list[Comparison] = []
+    if req.solve_for == "d1":
+        per_t = _per_t_d1(ctx)
+        rows, _ = _d1_rows(ctx, theorems, per_t)
+        extra.append(Value("sigma_max_x", ctx.sigma_max(), "data" if data is not None else "order analysis", "" if data is not None else "sqrt(n/d0) (section 5.3)"))
+        bu = _best(per_t, "width_unit")
+        at = None
+        if bu is not None:
+            at = _framework_point(ctx, bu.t, bu.width_unit.value, ctx.n, ctx.sigma_max(), ctx.sigma_min(bu.t))
+        where = f"d1 = width (20) = {bu.width_unit.value:.4g}, t = {bu.t}, n = {ctx.n}" if bu is not None else "(20) gives no width"
+        fw = _framework(ctx, formulas, at, where)
+        if data is not None:
+            comparisons.append(Comparison("sigma_max(X)", math.sqrt(ctx.n / ctx.d0), "order analysis sqrt(n/d0)", data.sigma_max_x))
+            for t in ctx.ts:
+                comparisons.append(Comparison(f"sigma_min(X^{{*{t}}})", ctx.sigma_min_assumed(t), "order analysis 1 (0 if n > C(d0+t-1,t))", data.sigma_min(t), data.power_note(t)))
+            comparisons.append(Comparison("lambda0 (ReLU NTK)", DEFAULT_LAMBDA0, "default (largest possible)", data.lambda0, data.lambda0_note))
+        else:
+            notes.append("no data: sigma_max(X) ~ sqrt(n/d0) and sigma_min(X^{*t}) ~ 1 (section 5.3), except sigma_min = 0 exactly when n > C(d0+t-1, t) (rank of X^{*t})")
+    else:
+        rows, per_t, ref_n = _n_rows(ctx, theorems)
+        r20 = next((r for r in rows if r.key == "song2021-20"), None)
+        at, where = None, "(20) certifies no n"
+        if r20 is None:
+            # (20) filtered out: still evaluate the framework at its solution
+            r20 = _n_rows(ctx, (registry.width_theorem("song2021-20"),))[0][0]
+        if r20.solved_n is not None:
+            at = _framework_point(ctx, r20.t, req.width, r20.solved_n, math.sqrt(r20.solved_n / ctx.d0), 1.0)
+            where = f"d1 = {req.width:.6g}, n = {r20.solved_n:.6g} (solved for (20)), t = {r20.t}"
+        fw = _framework(ctx, formulas, at, where)
+        notes.append("--solve-for n: order analysis sigma_max(X) ~ sqrt(n/d0), sigma_min(X^{*t}) ~ 1 for n <= C(d0+t-1, t); lambda0 of Du et al. held fixed")
+    failing = tuple(f"{b.name}: {b.detail}" for b in act.assumption_bullets() if not b.holds)
+    return BoundReport(
+        solve_for=req.solve_for,
+        inputs=_inputs(ctx, act, extra),
+        theorems=tuple(rows),
+        per_t=tuple(per_t),
+        framework=tuple(fw),
+        comparisons=tuple(comparisons),
+        activation_notes=failing,
+        notes=tuple(notes),
+        legend=S.LEGEND,
+        data=data.as_dict() if data is not None else {},
+    )

@@ -1,0 +1,139 @@
+"""Numbers from the registry's expressions: evaluation, exponents in n, solving for n.
+
+* :func:`evaluate` substitutes numbers and evaluates with 30 significant digits
+  (sympy/mpmath), so widths beyond the float range (n²⁴ L¹²) still have a
+  finite ``log10``; ``value`` is then ``inf``.
+* :func:`exponent_in_n` is the scaling exponent
+  ``lim_{n→∞} d log(width) / d log(n) = lim n · (d/dn) log(width)``
+  as a sympy limit, after the §5.3 order-analysis substitutions.
+* :func:`solve_for_n` finds the n at which a width requirement equals a given
+  width: ``sympy.solve`` first (the bounds are monomials in n), and a numeric
+  fallback — Brent's method (``scipy.optimize.brentq``) on ``log width(e^u) −
+  log D1`` — when sympy finds no positive real root.  Every width in the
+  registry increases in n, so that root is the largest n the bound certifies.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+import sympy as sp
+from scipy import optimize
+
+from opcheck.theory import symbols as S
+
+DIGITS = 30
+#: bracket of u = log n for the numeric fallback (n from e^-690 to e^690)
+U_BRACKET = (-690.0, 690.0)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A positive (or any real) number with its log10; ``value`` may be inf when it exceeds float64."""
+
+    value: float
+    log10: float | None
+
+    def as_dict(self) -> dict:
+        return {"value": self.value if math.isfinite(self.value) else None, "log10": self.log10}
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The n at which a width requirement equals the given width."""
+
+    n: float | None
+    method: str  # "sympy solve" | "brentq (numeric fallback)" | "none"
+    note: str = ""
+
+
+def _sympify_values(values: Mapping[sp.Symbol, float]) -> dict:
+    out = {}
+    for sym, val in values.items():
+        if isinstance(val, sp.Basic):
+            out[sym] = val
+        elif isinstance(val, int) and not isinstance(val, bool):
+            out[sym] = sp.Integer(val)
+        else:
+            out[sym] = sp.Float(float(val), DIGITS)
+    return out
+
+
+def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> Number:
+    """``expr`` at ``values`` (every free symbol must be given)."""
+    e = sp.sympify(expr).subs(_sympify_values(values))
+    missing = e.free_symbols
+    if missing:
+        raise ValueError(f"no value for {', '.join(sorted(str(s) for s in missing))} in {expr}")
+    v = sp.N(e, DIGITS)
+    if not v.is_real:
+        raise ValueError(f"{expr} is not real at the given values: {v}")
+    fv = float(v)
+    log10 = float(sp.N(sp.log(v, 10), 17)) if v > 0 else None
+    return Number(fv, log10)
+
+
+@lru_cache(maxsize=256)
+def _exponent(expr: sp.Expr, subs_items: tuple) -> sp.Expr:
+    e = sp.sympify(expr).subs(dict(subs_items))
+    return sp.limit(S.n * sp.diff(sp.log(e), S.n), S.n, sp.oo)
+
+
+def exponent_in_n(expr: sp.Expr, subs: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Expr:
+    """``lim_{n→∞} d log(expr) / d log(n)`` after ``subs`` (default: the §5.3 order analysis)."""
+    subs = S.ORDER_ANALYSIS if subs is None else subs
+    items = tuple(sorted(((k, sp.sympify(v)) for k, v in subs.items()), key=lambda kv: str(kv[0])))
+    return _exponent(sp.sympify(expr), items)
+
+
+def _restricted(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> sp.Expr:
+    vals = {k: v for k, v in _sympify_values(values).items() if k != S.n}
+    e = sp.sympify(expr).subs(vals)
+    extra = e.free_symbols - {S.n}
+    if extra:
+        raise ValueError(f"no value for {', '.join(sorted(str(s) for s in extra))} in {expr}")
+    return e
+
+
+def solve_symbolic(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float]) -> SolveResult:
+    """``sympy.solve(expr = width, n)``, largest positive real root."""
+    e = _restricted(expr, values)
+    try:
+        roots = sp.solve(sp.Eq(e, sp.Float(width, DIGITS)), S.n)
+    except (NotImplementedError, ValueError, TypeError) as exc:  # sympy gives up
+        return SolveResult(None, "none", f"sympy solve failed: {type(exc).__name__}")
+    real = []
+    for r in roots:
+        rv = sp.N(r, DIGITS)
+        if rv.is_real and rv > 0:
+            real.append(float(rv))
+    if not real:
+        return SolveResult(None, "none", "sympy solve found no positive real root")
+    return SolveResult(max(real), "sympy solve")
+
+
+def solve_numeric(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float]) -> SolveResult:
+    """Brent's method on ``g(u) = log expr(n = e^u) − log width``, u ∈ U_BRACKET."""
+    e = _restricted(expr, values)
+    u = sp.Symbol("u", real=True)
+    g_expr = sp.expand_log(sp.log(e.subs(S.n, sp.exp(u))), force=True) - sp.log(sp.Float(width, DIGITS))
+    g = sp.lambdify(u, g_expr, "math")
+    lo, hi = U_BRACKET
+    glo, ghi = g(lo), g(hi)
+    if not (glo < 0 < ghi):
+        return SolveResult(None, "none", f"no sign change of log width - log D1 on n in [e^{lo:g}, e^{hi:g}]")
+    root = optimize.brentq(g, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=500)
+    return SolveResult(math.exp(root), "brentq (numeric fallback)")
+
+
+def solve_for_n(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float]) -> SolveResult:
+    """The n with ``expr(n) = width``: sympy solve, else the numeric fallback."""
+    res = solve_symbolic(expr, width, values)
+    if res.n is not None:
+        return res
+    num = solve_numeric(expr, width, values)
+    if num.n is not None:
+        return SolveResult(num.n, num.method, res.note)
+    return SolveResult(None, "none", f"{res.note}; {num.note}")
