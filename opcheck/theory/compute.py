@@ -153,12 +153,14 @@ def _per_t_d1(ctx: _Ctx) -> list[TRow]:
     smax = ctx.sigma_max()
     for t in ctx.ts:
         smin = ctx.sigma_min(t)
-        wu, nu_ = _width20(ctx, ctx.xi_unit[t], smax, smin)
-        wo, no_ = _width20(ctx, ctx.xi_om[t], smax, smin)
+        wu, _ = _width20(ctx, ctx.xi_unit[t], smax, smin)
+        wo, _ = _width20(ctx, ctx.xi_om[t], smax, smin)
         assumed = None
         if ctx.data is not None:
             assumed, _ = _width20(ctx, ctx.xi_unit[t], math.sqrt(ctx.n / ctx.d0), ctx.sigma_min_assumed(t))
-        note = "; ".join(dict.fromkeys(x for x in (nu_, no_ if no_ != nu_ else "", ctx.sigma_note(t)) if x))
+        sig = (ctx.sigma_note(t) or f"sigma_min(X^{{*{t}}}) = 0") if smin <= 0 else ""
+        xi_notes = (ctx.xi_unit[t].note, ctx.xi_om[t].note)
+        note = "; ".join(dict.fromkeys(x for x in (*xi_notes, sig) if x))
         rows.append(TRow(t, ctx.xi_unit[t], ctx.xi_om[t], ctx.sigma_min_assumed(t), ctx.data.sigma_min(t) if ctx.data is not None else None, wu, wo, assumed, None, None, note))
     return rows
 
@@ -312,13 +314,20 @@ def _inputs(ctx: _Ctx, act: Activation, extra: list[Value]) -> tuple[Value, ...]
     return tuple(out + extra)
 
 
-def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundReport:
-    """Evaluate every selected registry entry at ``req`` (and ``data`` when given)."""
-    validate(req, data is not None)
+def check_request(req: BoundRequest, has_data: bool) -> tuple[Activation, tuple, tuple]:
+    """Every input check that needs no data (run before loading any): flags, theorem names, activation, t."""
+    validate(req, has_data)
     theorems, formulas = registry.select(req.theorems)
     act = get_activation(req.activation)
     if req.t is not None:
         require_usable_t(act, req.t)
+    init_scales(req.init, 1, 1, 1)  # unknown --init → InputError now
+    return act, theorems, formulas
+
+
+def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundReport:
+    """Evaluate every selected registry entry at ``req`` (and ``data`` when given)."""
+    act, theorems, formulas = check_request(req, data is not None)
     ctx = _Ctx(req, act, data)
     notes = [
         "factor: required width / this paper's headline (21) (with --solve-for n: n certified by (21) / n certified)",
