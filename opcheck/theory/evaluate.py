@@ -27,6 +27,8 @@ from opcheck.theory import symbols as S
 DIGITS = 30
 #: bracket of u = log n for the numeric fallback (n from e^-690 to e^690)
 U_BRACKET = (-690.0, 690.0)
+#: grid points scanned for the bracket of the largest root
+U_STEPS = 276
 
 
 @dataclass(frozen=True)
@@ -115,16 +117,29 @@ def solve_symbolic(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float
 
 
 def solve_numeric(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float]) -> SolveResult:
-    """Brent's method on ``g(u) = log expr(n = e^u) − log width``, u ∈ U_BRACKET."""
+    """Brent's method on ``g(u) = log expr(n = e^u) − log width``: the last up-crossing on a grid of U_BRACKET."""
     e = _restricted(expr, values)
     u = sp.Symbol("u", real=True)
     g_expr = sp.expand_log(sp.log(e.subs(S.n, sp.exp(u))), force=True) - sp.log(sp.Float(width, DIGITS))
-    g = sp.lambdify(u, g_expr, "math")
+    g_raw = sp.lambdify(u, g_expr, "math")
+
+    def g(x: float) -> float:
+        try:
+            v = float(g_raw(x))
+        except (ValueError, OverflowError, ZeroDivisionError, TypeError):
+            return math.nan
+        return v if math.isfinite(v) else math.nan
+
     lo, hi = U_BRACKET
-    glo, ghi = g(lo), g(hi)
-    if not (glo < 0 < ghi):
+    grid = [lo + k * (hi - lo) / U_STEPS for k in range(U_STEPS + 1)]
+    vals = [g(x) for x in grid]
+    bracket = None
+    for k in range(U_STEPS):  # the last up-crossing: the largest n with width(n) <= D1
+        if vals[k] < 0 < vals[k + 1]:
+            bracket = (grid[k], grid[k + 1])
+    if bracket is None:
         return SolveResult(None, "none", f"no sign change of log width - log D1 on n in [e^{lo:g}, e^{hi:g}]")
-    root = optimize.brentq(g, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=500)
+    root = optimize.brentq(g, *bracket, xtol=1e-15, rtol=1e-15, maxiter=500)
     return SolveResult(math.exp(root), "brentq (numeric fallback)")
 
 
