@@ -158,3 +158,10 @@ def hessian_extremes(params: Params, X: np.ndarray, Y: np.ndarray, act: Activati
         converged_min=low.converged,
         note="; ".join(notes),
     )
+
+
+def hessian_lambda_max(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation, block: str = "both", seed: int = 0, tol: float = 1e-8, max_products: int = 2000) -> Eigenpair:
+    """Only ``λ_max`` of ``∇²h(Θ)`` (restricted to ``block``): what the default step size needs."""
+    H = HessianProducts(params, X, Y, act, block)
+    v0 = seeding.rng(seed, "lanczos").standard_normal(H.size)
+    return extreme_eigenpair(H.matvec, H.size, v0, tol=tol, max_products=max_products)
