@@ -20,22 +20,27 @@ from opcheck import memory
 
 
 def gram_bytes(n: int, d1: int, d2: int) -> float:
-    """Peak bytes of :func:`jacobian_gram`: the Gram, one Cholesky copy, two d1 × n temporaries."""
-    return memory.float64_bytes((d2 * n, d2 * n), (d2 * n, d2 * n), (d1, n), (d1, n))
+    """Peak bytes of the verify pipeline: two Gram copies (W-block and full) and the stacked d1 × d2·n factor."""
+    return memory.float64_bytes((d2 * n, d2 * n), (d2 * n, d2 * n), (d1, d2 * n))
 
 
 def w_block_gram(V: np.ndarray, B: np.ndarray, K: np.ndarray) -> np.ndarray:
-    """``J_W J_Wᵀ`` — the Gram of the first-layer block, d2·n × d2·n."""
+    """``J_W J_Wᵀ`` — the Gram of the first-layer block, d2·n × d2·n.
+
+    With the stacked factor ``S = [diag(V_1) B, …, diag(V_d2) B]`` (d1 × d2·n),
+    ``Bᵀ diag(V_k ⊙ V_k') B`` is block (k, k') of ``SᵀS`` — one symmetric rank-d1
+    update (BLAS syrk, which numpy uses for ``S.T @ S``) instead of d2(d2+1)/2
+    separate GEMMs — followed by the Hadamard product with the tiled ``K``.
+    """
     d2, n = V.shape[0], B.shape[1]
-    G = np.empty((d2 * n, d2 * n))
+    S = np.empty((B.shape[0], d2 * n))
     for k in range(d2):
-        for kp in range(k + 1):
-            scaled = B * (V[k] * V[kp])[:, None]
-            blk = B.T @ scaled
-            blk *= K
-            G[k * n : (k + 1) * n, kp * n : (kp + 1) * n] = blk
-            if kp != k:
-                G[kp * n : (kp + 1) * n, k * n : (k + 1) * n] = blk.T
+        np.multiply(B, V[k][:, None], out=S[:, k * n : (k + 1) * n])
+    G = S.T @ S
+    del S
+    for k in range(d2):
+        for kp in range(d2):
+            G[k * n : (k + 1) * n, kp * n : (kp + 1) * n] *= K
     return G
 
 

@@ -31,6 +31,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from opcheck import seeding
 
 DENSE_LIMIT = 2500
+NCV = 20  # Lanczos basis size: ARPACK applies the operator at least this many times
 EPS = np.finfo(np.float64).eps
 
 
@@ -161,7 +162,7 @@ def _lanczos_top(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndar
         val = float(matvec(np.ones(1))[0])
         return val, np.ones(1), 1
     op = LinearOperator((N, N), matvec=mv, dtype=np.float64)
-    ncv = min(N, 40)
+    ncv = min(N, NCV)
     try:
         vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=tol, ncv=ncv, maxiter=maxiter or max(1000, 10 * N))
     except ArpackNoConvergence as exc:  # keep what converged or the best Ritz pair
