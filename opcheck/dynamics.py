@@ -353,7 +353,7 @@ def train(
     dist_arr = np.asarray(dists)
     max_dist = float(dist_arr.max())
     if rho > 0:
-        max_ratio = max_dist / rho
+        max_ratio = float(max_dist / rho)
     else:
         max_ratio = 0.0 if max_dist == 0 else math.inf
     steps_run = loss_arr.size - 1
@@ -363,7 +363,7 @@ def train(
     contraction_mean = float((loss_arr[-1] / h0) ** (1.0 / steps_run)) if (steps_run and h0 > 0 and math.isfinite(loss_arr[-1])) else None
     contraction_worst = float(np.max(per_step)) if per_step.size and np.all(np.isfinite(per_step)) else None
     c_emp = empirical_rate_constant(loss_arr, lr, mu) if not diverged else None
-    path_bound = nu * math.sqrt(h0) / (mu * mu * math.sqrt(ALPHA_F)) if mu > 0 else math.inf
+    path_bound = float(nu * math.sqrt(h0) / (mu * mu * math.sqrt(ALPHA_F))) if mu > 0 else math.inf
     half_mu = 0.5 * mu
     smin_min = float(min(sig_min)) if sig_min else None
     rate_note = ""
@@ -398,8 +398,10 @@ def train(
         "contraction_mean": contraction_mean,
         "contraction_worst": contraction_worst,
         "sigma_min_min": smin_min,
-        "half_mu": half_mu,
-        "sigma_min_stayed_above_half_mu": (smin_min >= half_mu) if smin_min is not None else None,
+        "half_mu": float(half_mu),
+        # with μ = 0 Lemma 1 certifies nothing: never reported as holding
+        "sigma_min_stayed_above_half_mu": (bool(mu > 0 and smin_min >= half_mu)) if smin_min is not None else None,
+        "sigma_note": "mu = 0: Lemma 1's sigma_min >= mu/2 certifies nothing" if mu == 0 else "Lemma 1: sigma_min >= mu/2 on ball(Theta0, rho)",
         "sigma_jacobian": {"both": "full J", "first": "W-block J_W", "second": "V-block J_V"}[layers],
         "max_lazy_gap": float(np.max(gaps)) if config.lazy else None,
         "final_lazy_gap": float(gaps[-1]) if config.lazy else None,
