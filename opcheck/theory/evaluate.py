@@ -99,16 +99,28 @@ def _restricted(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> sp.Expr:
     return e
 
 
+_WIDTH = sp.Symbol("D_1", positive=True)
+
+
+@lru_cache(maxsize=256)
+def _roots(expr: sp.Expr) -> tuple:
+    """Roots of ``expr = D1`` in n, symbolically (cached: the registry's expressions repeat)."""
+    return tuple(sp.solve(sp.Eq(expr, _WIDTH), S.n))
+
+
 def solve_symbolic(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float]) -> SolveResult:
-    """``sympy.solve(expr = width, n)``, largest positive real root."""
-    e = _restricted(expr, values)
+    """``sympy.solve(expr = D1, n)`` with every other symbol kept symbolic, then evaluated; largest positive real root."""
+    _restricted(expr, values)  # every symbol but n must have a value
     try:
-        roots = sp.solve(sp.Eq(e, sp.Float(width, DIGITS)), S.n)
+        roots = _roots(sp.sympify(expr))
     except (NotImplementedError, ValueError, TypeError) as exc:  # sympy gives up
         return SolveResult(None, "none", f"sympy solve failed: {type(exc).__name__}")
+    vals = {**_sympify_values({k: v for k, v in values.items() if k != S.n}), _WIDTH: sp.Float(width, DIGITS)}
     real = []
     for r in roots:
-        rv = sp.N(r, DIGITS)
+        rv = sp.N(r.subs(vals), DIGITS)
+        if rv.free_symbols:
+            continue
         if rv.is_real and rv > 0:
             real.append(float(rv))
     if not real:

@@ -1,0 +1,112 @@
+"""`opcheck bound` through opcheck.cli.main: exit codes, one JSON object, rich table, bad input."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+
+def _run(capsys, *argv):
+    from opcheck.cli import main
+
+    capsys.readouterr()
+    try:
+        main(["bound", *[str(a) for a in argv]])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _json(capsys, *argv):
+    code, out, err = _run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)  # the whole stdout is exactly one JSON object
+
+
+def test_issue_acceptance_json(capsys):
+    obj = _json(capsys, "--n", 10000, "--d0", 100)
+    assert set(obj) >= {"theorems", "inputs"}
+    th = {t["key"]: t for t in obj["theorems"]}
+    for t in obj["theorems"]:
+        assert {"name", "source", "formula", "latex", "required_width", "parameters", "exponent_n"} <= set(t)
+    assert th["song2021-21"]["required_width"] == pytest.approx(10000)
+    assert th["song2021-21"]["exponent_n"] == 1.5 and th["du2019"]["exponent_n"] == 6
+    assert th["song2021-21"]["source"] == "paper" and th["song2021-20"]["source"] == "derived"
+    assert th["kawaguchi2019"]["source"] == "scaling only, constant 1"
+    assert th["song2021-20"]["required_width_omega1_scale"] > th["song2021-20"]["required_width"]
+    assert obj["inputs"]["n"]["value"] == 10000 and obj["inputs"]["lambda0"]["source"] == "default"
+    # allen-zhu at n = 10^4 is 10^96 — still a finite float
+    assert th["allen-zhu2019"]["required_width_log10"] == pytest.approx(96)
+
+
+def test_rich_table(capsys):
+    code, out, err = _run(capsys, "--n", 10000, "--d0", 100)
+    assert code == 0 and err == ""
+    assert "[song2021-21]" in out and "10,000" in out and "[du2019]" in out
+    assert "[derived]" in out  # markup-looking provenance stays visible
+    assert out.index("[song2021-21]") < out.index("[oymak2020]") < out.index("[du2019]")  # sorted by width
+
+
+def test_latex_and_theorem_filter(capsys):
+    code, out, _ = _run(capsys, "--n", 1000, "--d0", 50, "--latex", "--theorem", "du2019")
+    assert code == 0 and "\\frac{C n^{6}}" in out and "Oymak" not in out
+    obj = _json(capsys, "--n", 1000, "--d0", 50, "--theorem", "du2019", "--theorem", "condition-9")
+    assert [t["key"] for t in obj["theorems"]] == ["du2019"] and [f["key"] for f in obj["framework"]] == ["condition-9"]
+
+
+def test_solve_for_n_round_trip_via_cli(capsys):
+    solved = _json(capsys, "--solve-for", "n", "--width", 4096, "--d0", 784)
+    th = {t["key"]: t for t in solved["theorems"]}
+    n21 = th["song2021-21"]["solved_n"]
+    assert n21 == pytest.approx((4096 * 784) ** (2 / 3), rel=1e-12)
+    assert th["du2019"]["solved_n_floor"] == 0  # Du et al. certify no n >= 1 at 4096 units
+    # width at the (integer) solved n is at most 4096, and at n + 1 it exceeds it
+    w = {t["key"]: t for t in _json(capsys, "--n", int(n21), "--d0", 784)["theorems"]}["song2021-21"]["required_width"]
+    w1 = {t["key"]: t for t in _json(capsys, "--n", int(n21) + 1, "--d0", 784)["theorems"]}["song2021-21"]["required_width"]
+    assert w <= 4096 < w1
+
+
+def test_dataset_sphere_and_data_file(capsys, tmp_path):
+    obj = _json(capsys, "--dataset", "sphere", "--n", 120, "--d0", 6)
+    assert obj["inputs"]["lambda0"]["source"] == "data" and obj["inputs"]["n"]["value"] == 120
+    assert obj["data_vs_assumed"][0]["quantity"] == "sigma_max(X)"
+    path = tmp_path / "x.npy"
+    np.save(path, np.random.default_rng(0).standard_normal((50, 8)))
+    code, out, err = _run(capsys, "--data", path, "--t", 2)
+    assert code == 0, err
+    assert "Order-analysis assumptions vs the data" in out
+
+
+def test_help_shows_the_example(capsys):
+    code, out, _ = _run(capsys, "--help")
+    assert code == 0 and "opcheck bound --n 10000 --d0 784" in out
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--n", 0, "--d0", 10], "--n must be a positive"),
+        (["--n", -5, "--d0", 10], "--n must be a positive"),
+        (["--n", 10, "--d0", 0], "--d0 must be a positive"),
+        (["--n", 10, "--d0", 10, "--t", 0], "--t must be at least 1"),
+        (["--n", 10, "--d0", 10, "--t", 3], "c_3 of gelu is 0"),
+        (["--n", 10, "--d0", 10, "--activation", "tanh", "--t", 2], "c_2 of tanh is 0"),
+        (["--n", 10, "--d0", 10, "--theorem", "nope"], "unknown theorem 'nope'"),
+        (["--solve-for", "n", "--d0", 10], "--solve-for n needs --width"),
+        (["--n", 10, "--d0", 10, "--solve-for", "x"], "--solve-for must be one of"),
+        (["--n", 10, "--d0", 10, "--batch-size", 20], "exceeds the number of samples"),
+        (["--n", 10], "give --n and --d0"),
+        (["--n", 10, "--d0", 10, "--data", "/nonexistent.npy"], "file not found"),
+        (["--n", 10, "--d0", 10, "--n-typo", 3], "No such option"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, argv, match):
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("opcheck: error:") and match in lines[0]
+    assert "Traceback" not in err
