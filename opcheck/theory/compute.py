@@ -29,7 +29,7 @@ from opcheck.theory.bound_result import BoundReport, Comparison, FrameworkRow, T
 from opcheck.theory.data_inputs import DataSpectra
 from opcheck.theory.evaluate import Number, evaluate, exponent_in_n, solve_for_n
 from opcheck.theory.request import DEFAULT_LAMBDA0, BoundRequest, validate
-from opcheck.theory.xi import T_MAX, XiValue, rank_allows, rank_cap, require_usable_t, xi_value
+from opcheck.theory.xi import T_MAX, XiValue, rank_allows, rank_cap, require_usable_t, xi_table
 
 EQ20 = registry.width_theorem("song2021-20").width
 EQ21 = registry.width_theorem("song2021-21").width
@@ -101,8 +101,8 @@ class _Ctx:
             self.lambda0 = Value("lambda0", DEFAULT_LAMBDA0, "default", "largest possible for unit-norm samples (H_inf_ii = 1/2): most favourable to Du et al.")
         self.omega1, self.omega1_value = _omega1(req, self.d0, self.n)
         self.ts = candidate_ts(req)
-        self.xi_unit = {t: xi_value(act, t, 1.0, "unit") for t in self.ts}
-        self.xi_om = {t: xi_value(act, t, self.omega1, "omega1") for t in self.ts}
+        self.xi_unit = xi_table(act, self.ts, 1.0, "unit")
+        self.xi_om = xi_table(act, self.ts, self.omega1, "omega1")
 
     def base(self) -> dict:
         vals = {S.d0: self.d0, S.d2: self.req.d2, S.C: self.req.constant, S.delta: self.req.delta, S.L: self.req.depth}

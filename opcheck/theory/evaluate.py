@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
+import mpmath
 import sympy as sp
 from scipy import optimize
 
@@ -63,17 +64,38 @@ def _sympify_values(values: Mapping[sp.Symbol, float]) -> dict:
     return out
 
 
+@lru_cache(maxsize=512)
+def _compiled(expr: sp.Expr) -> tuple[tuple[sp.Symbol, ...], object]:
+    """``expr`` as an mpmath function of its free symbols (sorted by name); cached per expression."""
+    syms = tuple(sorted(expr.free_symbols, key=str))
+    return syms, sp.lambdify(syms, expr, "mpmath")
+
+
+def _mp(value) -> mpmath.mpf:
+    if isinstance(value, sp.Basic):
+        return mpmath.mpf(str(sp.N(value, DIGITS)))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return mpmath.mpf(value)
+    return mpmath.mpf(float(value))
+
+
 def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> Number:
-    """``expr`` at ``values`` (every free symbol must be given)."""
-    e = sp.sympify(expr).subs(_sympify_values(values))
-    missing = e.free_symbols
+    """``expr`` at ``values`` (every free symbol must be given), in 30-digit mpmath arithmetic."""
+    syms, fn = _compiled(sp.sympify(expr))
+    missing = [str(x) for x in syms if x not in values]
     if missing:
-        raise ValueError(f"no value for {', '.join(sorted(str(s) for s in missing))} in {expr}")
-    v = sp.N(e, DIGITS)
-    if not v.is_real:
-        raise ValueError(f"{expr} is not real at the given values: {v}")
-    fv = float(v)
-    log10 = float(sp.N(sp.log(v, 10), 17)) if v > 0 else None
+        raise ValueError(f"no value for {', '.join(missing)} in {expr}")
+    with mpmath.workdps(DIGITS):
+        v = fn(*[_mp(values[x]) for x in syms])
+        if isinstance(v, mpmath.mpc):
+            if abs(v.imag) > mpmath.mpf(10) ** (-DIGITS + 5) * max(abs(v.real), 1):
+                raise ValueError(f"{expr} is not real at the given values: {v}")
+            v = v.real
+        v = mpmath.mpf(v)
+        if not mpmath.isfinite(v):
+            raise ValueError(f"{expr} is not finite at the given values")
+        log10 = float(mpmath.log10(v)) if v > 0 else None
+        fv = float(v) if abs(v) < mpmath.mpf("1.7976931348623157e308") else math.copysign(math.inf, float(mpmath.sign(v)))
     return Number(fv, log10)
 
 
@@ -91,12 +113,12 @@ def exponent_in_n(expr: sp.Expr, subs: Mapping[sp.Symbol, sp.Expr] | None = None
 
 
 def _restricted(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> sp.Expr:
-    vals = {k: v for k, v in _sympify_values(values).items() if k != S.n}
-    e = sp.sympify(expr).subs(vals)
-    extra = e.free_symbols - {S.n}
+    """``expr`` with every symbol but n replaced by its value (an error if one is missing)."""
+    e = sp.sympify(expr)
+    extra = {x for x in e.free_symbols - {S.n} if x not in values}
     if extra:
-        raise ValueError(f"no value for {', '.join(sorted(str(s) for s in extra))} in {expr}")
-    return e
+        raise ValueError(f"no value for {', '.join(sorted(str(x) for x in extra))} in {expr}")
+    return e.subs(_sympify_values({k: v for k, v in values.items() if k != S.n and k in e.free_symbols}))
 
 
 _WIDTH = sp.Symbol("D_1", positive=True)
@@ -110,19 +132,24 @@ def _roots(expr: sp.Expr) -> tuple:
 
 def solve_symbolic(expr: sp.Expr, width: float, values: Mapping[sp.Symbol, float]) -> SolveResult:
     """``sympy.solve(expr = D1, n)`` with every other symbol kept symbolic, then evaluated; largest positive real root."""
-    _restricted(expr, values)  # every symbol but n must have a value
+    extra = {x for x in sp.sympify(expr).free_symbols - {S.n} if x not in values}
+    if extra:
+        raise ValueError(f"no value for {', '.join(sorted(str(x) for x in extra))} in {expr}")
     try:
         roots = _roots(sp.sympify(expr))
     except (NotImplementedError, ValueError, TypeError) as exc:  # sympy gives up
         return SolveResult(None, "none", f"sympy solve failed: {type(exc).__name__}")
-    vals = {**_sympify_values({k: v for k, v in values.items() if k != S.n}), _WIDTH: sp.Float(width, DIGITS)}
+    vals = {**{k: v for k, v in values.items() if k != S.n}, _WIDTH: width}
     real = []
     for r in roots:
-        rv = sp.N(r.subs(vals), DIGITS)
-        if rv.free_symbols:
+        if not r.free_symbols <= set(vals):
             continue
-        if rv.is_real and rv > 0:
-            real.append(float(rv))
+        try:
+            rv = evaluate(r, vals)
+        except ValueError:  # a complex or non-finite branch
+            continue
+        if rv.log10 is not None:
+            real.append(rv.value)
     if not real:
         return SolveResult(None, "none", "sympy solve found no positive real root")
     return SolveResult(max(real), "sympy solve")

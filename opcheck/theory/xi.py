@@ -64,16 +64,26 @@ def zero_tol(order: int, scale: float) -> float:
     return ZERO_TOL * min(scale, 1.0) ** max(order, 1)
 
 
-def xi_value(act: Activation, t: int, scale: float = 1.0, label: str = "unit") -> XiValue:
-    """``ξ_t = c0 (t!)^{3/2}/|c_t|³`` at ``scale`` [derived], evaluated from the registry's XI."""
-    coeffs = act.hermite_coefficients(t, scale)
+def xi_from_coefficients(coeffs, t: int, scale: float, label: str, name: str) -> XiValue:
+    """``ξ_t`` from precomputed ``c_0..c_t`` (at ``scale``), evaluated from the registry's XI."""
     c0, ct = float(coeffs[0]), float(coeffs[t])
     if abs(ct) < zero_tol(t, scale):
-        return XiValue(t, scale, label, c0, ct, None, f"c_{t} = 0 for {act.name}: (20) gives no bound at t = {t}")
+        return XiValue(t, scale, label, c0, ct, None, f"c_{t} = 0 for {name}: (20) gives no bound at t = {t}")
     if abs(c0) < zero_tol(0, scale):
-        return XiValue(t, scale, label, c0, ct, None, f"c_0 = 0 for {act.name}: xi (which rests on nu^2 ~ c0^2 d1 n) is not applicable")
+        return XiValue(t, scale, label, c0, ct, None, f"c_0 = 0 for {name}: xi (which rests on nu^2 ~ c0^2 d1 n) is not applicable")
     value = float(XI.subs({S.c0: abs(c0), S.ct: abs(ct), S.t: t}).evalf(30))
     return XiValue(t, scale, label, c0, ct, value, "")
+
+
+def xi_value(act: Activation, t: int, scale: float = 1.0, label: str = "unit") -> XiValue:
+    """``ξ_t = c0 (t!)^{3/2}/|c_t|³`` at ``scale`` [derived]."""
+    return xi_from_coefficients(act.hermite_coefficients(t, scale), t, scale, label, act.name)
+
+
+def xi_table(act: Activation, ts: list[int], scale: float = 1.0, label: str = "unit") -> dict[int, XiValue]:
+    """``{t: ξ_t}`` for every t in ``ts`` from one Hermite expansion up to max(ts)."""
+    coeffs = act.hermite_coefficients(max(ts), scale)
+    return {t: xi_from_coefficients(coeffs, t, scale, label, act.name) for t in ts}
 
 
 def nonzero_orders(act: Activation, t_max: int) -> list[int]:
