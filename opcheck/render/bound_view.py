@@ -149,7 +149,7 @@ def _theorem_table(report: BoundReport, latex: bool) -> Table:
         if d1_mode:
             cells = [name, T(row.setting), formula, _width_cell(row), T(big(row.parameters)), T(factor(row.factor))]
         else:
-            cells = [name, formula, _n_cell(row), T(big(row.required_width, integer=False)), T(big(row.parameters)), T(factor(row.factor))]
+            cells = [name, formula, _n_cell(row), T(big(row.required_width)), T(big(row.parameters)), T(factor(row.factor))]
         src = Text(source_label(row))
         if row.note:
             src.append("\n" + row.note, style="dim")
