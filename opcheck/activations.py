@@ -21,6 +21,7 @@ unit-norm x [derived] — theory.md's scale caveat.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -82,10 +83,9 @@ class Activation:
         if self.kinks:
             c = self._hermite_split(max_order, scale)
         else:
-            x, w = hermite_e.hermegauss(_QUAD_NODES)
-            w = w / _SQRT2PI
-            f = self.phi(scale * x)
-            c = np.array([np.sum(w * f * hermite_e.hermeval(x, _unit(i))) for i in range(max_order + 1)])
+            x, w, he = _gauss_hermite(max_order)
+            f = w * self.phi(scale * x)
+            c = he[: max_order + 1] @ f
         # quadrature round-off: coefficients that vanish by symmetry come out ~1e-16
         c[np.abs(c) < ZERO_COEFF * max(1.0, float(np.max(np.abs(c))))] = 0.0
         return c
@@ -111,8 +111,8 @@ class Activation:
             for a, b in zip(edges[:-1], edges[1:]):
                 val += integrate.quad(lambda g: float(self.phi(np.array(scale * g))) ** 2 * math.exp(-0.5 * g * g) / _SQRT2PI, a, b, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
             return val
-        x, w = hermite_e.hermegauss(_QUAD_NODES)
-        return float(np.sum(w / _SQRT2PI * self.phi(scale * x) ** 2))
+        x, w, _ = _gauss_hermite(0)
+        return float(np.sum(w * self.phi(scale * x) ** 2))
 
     # -------------------------------------------------------------- Assumption 2
     def assumption_bullets(self) -> tuple[AssumptionBullet, ...]:
@@ -143,6 +143,21 @@ class Activation:
                 f"sum c_i^2/i! = E[phi(g)^2] = {norm2:.6g} [derived normalisation]",
             ),
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _gauss_hermite_cached(order: int) -> tuple[Array, Array, Array]:
+    x, w = hermite_e.hermegauss(_QUAD_NODES)
+    he = np.stack([hermite_e.hermeval(x, _unit(i)) for i in range(order + 1)])
+    for a in (x, w, he):
+        a.setflags(write=False)
+    return x, w / _SQRT2PI, he
+
+
+def _gauss_hermite(max_order: int) -> tuple[Array, Array, Array]:
+    """Nodes, normalised weights (sum 1) and He_0..He_k at the nodes, cached (k ≥ max_order)."""
+    order = max(8, 1 << (max_order).bit_length())
+    return _gauss_hermite_cached(order)
 
 
 def _unit(i: int) -> Array:

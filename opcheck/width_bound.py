@@ -19,9 +19,6 @@ from dataclasses import dataclass
 
 from opcheck.activations import Activation
 
-COEFF_ZERO = 1e-12
-
-
 @dataclass(frozen=True)
 class WidthRequirement:
     t: int
@@ -35,21 +32,14 @@ class WidthRequirement:
         return {"t": self.t, "xi": json_float(self.xi), "required_width": json_float(self.required_width), "note": self.note}
 
 
-def xi_derived(c0: float, ct: float, t: int) -> tuple[float | None, str]:
-    """``ξ_t = c0 (t!)^{3/2}/|c_t|³`` [derived]; None with the reason when it does not apply."""
-    if abs(ct) < COEFF_ZERO:
-        return None, f"c_{t} = 0 for this activation: (20) gives no bound at t = {t}"
-    if abs(c0) < COEFF_ZERO:
-        return None, "c_0 = 0 for this activation: the derived xi (which rests on nu^2 ~ c0^2 d1 n) does not apply"
-    return abs(c0) * math.factorial(t) ** 1.5 / abs(ct) ** 3, ""
-
-
 def width_requirement(act: Activation, t: int, sigma_max_x: float, sigma_min_xt: float, n: int, constant: float = 1.0, scale: float = 1.0) -> WidthRequirement:
-    """(20) for one t: ``C ξ_t σ_max(X)² √n / σ_min(X^{*t})³``."""
-    c = act.hermite_coefficients(t, scale)
-    xi, note = xi_derived(float(c[0]), float(c[t]), t)
+    """(20) for one t: ``C ξ_t σ_max(X)² √n / σ_min(X^{*t})³`` with ξ_t from :mod:`opcheck.theory.xi`."""
+    from opcheck.theory.xi import xi_value
+
+    xv = xi_value(act, t, scale, "unit" if scale == 1.0 else "omega1")
+    xi = xv.xi
     if xi is None:
-        return WidthRequirement(t, None, None, note)
+        return WidthRequirement(t, None, None, xv.note)
     if sigma_min_xt <= 0.0:
         return WidthRequirement(t, xi, None, f"sigma_min(X^*{t}) = 0: (20) gives no bound at t = {t}")
     return WidthRequirement(t, xi, constant * xi * sigma_max_x**2 * math.sqrt(n) / sigma_min_xt**3, "")
