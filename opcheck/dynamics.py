@@ -60,9 +60,9 @@ class TrainConfig:
     lr: float | None = None  # None: 1/λ_max(∇²h(Θ0)) of the trained block
     tol: float | None = None  # stop once h < tol (absolute)
     layers: str = "both"
-    sigma_points: int = 6  # log-spaced steps (with 0 and the last) where σ_min(J(Θ_i)) is measured
+    sigma_points: int = 6  # log-spaced steps (with 0 and the last) where σ_min(J(Θ_i)) is measured; 0 = never
     max_points: int = 2000  # stored rows; beyond, a log + linear subsample (summaries use every step)
-    path_points: int = 8  # log-spaced iterates kept for the Lipschitz estimate along the path
+    path_points: int = 8  # log-spaced iterates (with Θ0 and the last) kept for the Lipschitz path pairs; 0 = none
     lazy: bool = True  # run gradient descent on the linearization alongside
     seed: int = 0
 
@@ -304,49 +304,51 @@ def train(
         sig_max.append(ext.sigma_max)
         sig_method.append(ext.method + (f" ({ext.note})" if ext.note else ""))
 
-    while True:
-        h = lg.loss
-        dW, dV = W - W0, V - V0
-        dwn, dvn = float(np.linalg.norm(dW)), float(np.linalg.norm(dV))
-        losses.append(h)
-        dists.append(math.hypot(dwn, dvn))
-        paths.append(path_len)
-        wm.append(dwn / w0n if w0n > 0 else math.nan)
-        vm.append(dvn / v0n if v0n > 0 else math.nan)
-        if Zlin is not None:
-            Rlin = Zlin - Y
-            hl = float(np.vdot(Rlin, Rlin))
-            lin_losses.append(hl)
-            gaps.append(abs(h - hl))
-        else:
-            lin_losses.append(math.nan)
-            gaps.append(math.nan)
-        if progress is not None:
-            progress(i, h)
-        if not math.isfinite(h):
-            diverged = True
-            break
-        last = i == config.steps or (config.tol is not None and h < config.tol)
-        if config.tol is not None and h < config.tol:
-            tol_reached = True
-        if i in sigma_plan or last:
-            measure_sigma(i, V, lg.A, lg.B)
-        if i in path_plan or last:
-            iterates.append(Params(W.copy(), V.copy()))
-            iterate_steps.append(i)
-        if last:
-            break
-        g = _block_grad(lg.grad, layers)
-        path_len += lr * math.sqrt(float(np.vdot(g.W, g.W) + np.vdot(g.V, g.V)))
-        if layers != "second":
-            W -= lr * g.W
-        if layers != "first":
-            V -= lr * g.V
-        if Zlin is not None:
-            gl = vjp(V0, A0, B0, X, 2.0 * Rlin)
-            Zlin -= lr * _jvp_block(V0, A0, B0, X, gl, layers)
-        i += 1
-        lg = loss_and_gradient(Params(W, V), X, Y, act)
+    # divergence is detected (non-finite h) and reported, not warned about
+    with np.errstate(over="ignore", invalid="ignore"):
+        while True:
+            h = lg.loss
+            dW, dV = W - W0, V - V0
+            dwn, dvn = float(np.linalg.norm(dW)), float(np.linalg.norm(dV))
+            losses.append(h)
+            dists.append(math.hypot(dwn, dvn))
+            paths.append(path_len)
+            wm.append(dwn / w0n if w0n > 0 else math.nan)
+            vm.append(dvn / v0n if v0n > 0 else math.nan)
+            if Zlin is not None:
+                Rlin = Zlin - Y
+                hl = float(np.vdot(Rlin, Rlin))
+                lin_losses.append(hl)
+                gaps.append(abs(h - hl))
+            else:
+                lin_losses.append(math.nan)
+                gaps.append(math.nan)
+            if progress is not None:
+                progress(i, h)
+            if not math.isfinite(h):
+                diverged = True
+                break
+            last = i == config.steps or (config.tol is not None and h < config.tol)
+            if config.tol is not None and h < config.tol:
+                tol_reached = True
+            if i in sigma_plan or (last and config.sigma_points > 0):
+                measure_sigma(i, V, lg.A, lg.B)
+            if i in path_plan or (last and config.path_points > 0):
+                iterates.append(Params(W.copy(), V.copy()))
+                iterate_steps.append(i)
+            if last:
+                break
+            g = _block_grad(lg.grad, layers)
+            path_len += lr * math.sqrt(float(np.vdot(g.W, g.W) + np.vdot(g.V, g.V)))
+            if layers != "second":
+                W -= lr * g.W
+            if layers != "first":
+                V -= lr * g.V
+            if Zlin is not None:
+                gl = vjp(V0, A0, B0, X, 2.0 * Rlin)
+                Zlin -= lr * _jvp_block(V0, A0, B0, X, gl, layers)
+            i += 1
+            lg = loss_and_gradient(Params(W, V), X, Y, act)
 
     loss_arr = np.asarray(losses)
     rows = stored_rows(loss_arr.size, config.max_points)

@@ -126,7 +126,7 @@ class HessianExtremes:
         }
 
 
-def hessian_extremes(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation, block: str = "both", seed: int = 0, tol: float = 1e-10, max_products: int = 5000) -> HessianExtremes:
+def hessian_extremes(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation, block: str = "both", seed: int = 0, tol: float = 1e-8, max_products: int = 3000, ncv: int = 30) -> HessianExtremes:
     """λ_max and the most negative λ_min of ``∇²h(Θ)`` (eq. 16) by matrix-free Lanczos.
 
     ``block`` = ``'both'`` (the paper: both layers), ``'first'`` (W only) or
@@ -135,9 +135,9 @@ def hessian_extremes(params: Params, X: np.ndarray, Y: np.ndarray, act: Activati
     H = HessianProducts(params, X, Y, act, block)
     N = H.size
     v0 = seeding.rng(seed, "lanczos").standard_normal(N)
-    top = extreme_eigenpair(H.matvec, N, v0, tol=tol, max_products=max_products)
+    top = extreme_eigenpair(H.matvec, N, v0, tol=tol, max_products=max_products, ncv=ncv)
     c = top.value
-    low = extreme_eigenpair(lambda x: c * x - H.matvec(x), N, v0, tol=tol, max_products=max_products)
+    low = extreme_eigenpair(lambda x: c * x - H.matvec(x), N, v0, tol=tol, max_products=max_products, ncv=ncv)
     lam_min = c - low.value
     notes = []
     if not top.converged:
@@ -160,8 +160,12 @@ def hessian_extremes(params: Params, X: np.ndarray, Y: np.ndarray, act: Activati
     )
 
 
-def hessian_lambda_max(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation, block: str = "both", seed: int = 0, tol: float = 1e-8, max_products: int = 2000) -> Eigenpair:
-    """Only ``λ_max`` of ``∇²h(Θ)`` (restricted to ``block``): what the default step size needs."""
+def hessian_lambda_max(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation, block: str = "both", seed: int = 0, tol: float = 1e-6, max_products: int = 2000, ncv: int = 16) -> Eigenpair:
+    """Only ``λ_max`` of ``∇²h(Θ)`` (restricted to ``block``): what the default step size needs.
+
+    A loose ``tol`` is enough there: the Ritz value is within ``tol·λ_max`` below
+    λ_max, so ``1/λ`` overshoots ``1/λ_max`` by that relative amount at most.
+    """
     H = HessianProducts(params, X, Y, act, block)
     v0 = seeding.rng(seed, "lanczos").standard_normal(H.size)
-    return extreme_eigenpair(H.matvec, H.size, v0, tol=tol, max_products=max_products)
+    return extreme_eigenpair(H.matvec, H.size, v0, tol=tol, max_products=max_products, ncv=ncv)

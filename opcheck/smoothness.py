@@ -70,10 +70,11 @@ def measure_smoothness(
     hessian: HessianExtremes | None = None,
     sphere_pairs: int = 4,
     neuron_pairs: int = 4,
-    tol: float = 1e-8,
+    hessian_tol: float = 1e-8,
+    hessian_max_products: int = 3000,
 ) -> SmoothnessResult:
     """Hessian extremes at Θ0 (unless ``hessian`` is given) and the Lipschitz lower estimate."""
-    hx = hessian if hessian is not None else hessian_extremes(params0, X, Y, act, block="both", seed=seed, tol=tol)
-    lip = jacobian_lipschitz_lower(params0, X, act, rho, seed=seed, sphere_pairs=sphere_pairs, neuron_pairs=neuron_pairs, path=path, tol=tol)
+    hx = hessian if hessian is not None else hessian_extremes(params0, X, Y, act, block="both", seed=seed, tol=hessian_tol, max_products=hessian_max_products)
+    lip = jacobian_lipschitz_lower(params0, X, act, rho, seed=seed, sphere_pairs=sphere_pairs, neuron_pairs=neuron_pairs, path=path)
     exceeds = bool(math.isfinite(beta_phi) and lip.value > beta_phi * (1.0 + 1e-9))
     return SmoothnessResult(hx.lambda_max, hx.lambda_min, lip.value, beta_phi, exceeds, hx, lip)

@@ -222,6 +222,9 @@ def test_stored_rows_subsample_keeps_ends_and_summaries_use_every_step():
     assert thin.step.size <= 22 and thin.step[-1] == 120 and full.step.size == 121
     np.testing.assert_allclose(thin.loss, full.loss[thin.step], rtol=1e-14)
     assert thin.c_emp == full.c_emp and thin.max_distance_ratio == full.max_distance_ratio
+    # sigma_points = 0: σ_min is never measured (not even at the last step), and says so
+    assert full.sigma_min.size == 0 and full.summary["sigma_min_min"] is None
+    assert full.summary["sigma_min_stayed_above_half_mu"] is None
 
 
 def test_json_keys_progress_and_matrix_free_sigma(monkeypatch):
@@ -314,3 +317,15 @@ def test_smoothness_result_and_loud_flag():
     # the flag fires when the bound is below the measurement
     bad = measure_smoothness(X, Y, p0, act, rho=rho, beta_phi=0.5 * s.jacobian_lipschitz_lower, hessian=s.hessian, sphere_pairs=2, neuron_pairs=2)
     assert bad.lipschitz_exceeds_bound
+
+
+def test_divergence_is_reported_not_warned(recwarn):
+    n, d0, d1, d2 = 6, 3, 12, 2
+    X, Y = data(n, d0, d2, seed=19)
+    act = get_activation("softplus")
+    p0 = init(d0, d1, d2, 1.0, 0.3)
+    r = train(X, Y, p0, act, mu=0.2, rho=0.5, nu=1.0, config=TrainConfig(steps=2000, lr=50.0, sigma_points=0))
+    assert r.summary["diverged"] and r.steps_run < 2000 and r.c_emp is None
+    assert not r.stayed_in_ball and not r.summary["linear_convergence"]
+    json.dumps(r.as_dict(), allow_nan=False)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
