@@ -1,0 +1,184 @@
+"""What ``opcheck report`` was asked to do, and the sweep grids that follow from it.
+
+:class:`ReportConfig` holds the user's choices (every field is a command-line
+option); :func:`make_plan` turns them into the concrete grids of the three
+sweeps (:class:`Plan`).  The grids are geometric:
+
+* width sweep at fixed n: ``d1 = n · 2^k`` from n/4 to 16 n (``--quick``: n/4 to
+  8 n), which brackets d1 = n (where μ_Φ = σ_min(φ(W0X)) becomes structurally
+  non-zero) and the headline (21) ``n^{3/2}/d0`` whenever that lies in reach;
+* sample sweep at fixed d0: ``n_j = n · 1.6^j``, j = −3..1 (``--quick``: −2..0),
+  each with widths ``d1 = n_j · 2^k``, k = −1..3 (``--quick``: 0..2);
+* initialization ratio at the He product ``ω1 ω2 = 2/√(d0 d1)`` (theory.md §7):
+  ``ω2/ω1 = 10^{-2..2}`` in half-decades (``--quick``: decades), at d1 = 2 n.
+
+Sizes were chosen so the default run finishes in about five minutes on 2 cores
+and ``--quick`` in under a minute (README, "opcheck report").
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from opcheck.errors import InputError
+
+SWEEPS = ("width", "samples", "init-ratio")
+DEFAULT_N = 200
+QUICK_N = 100
+DEFAULT_STEPS = 300
+QUICK_STEPS = 100
+DEFAULT_TOL = 1e-2
+SAMPLE_RATIO = 1.6
+MIN_N = 4
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """The options of ``opcheck report`` (see ``opcheck report --help``)."""
+
+    activation: str = "gelu"
+    init: str = "lecun"
+    seed: int = 0
+    constant: float = 1.0
+    kappa_max: float = 2.0
+    steps: int = DEFAULT_STEPS
+    tol: float = DEFAULT_TOL
+    lr: float | None = None
+    test_fraction: float = 0.2
+    sweeps: tuple[str, ...] = SWEEPS
+    quick: bool = False
+    n: int | None = None  # the fixed n of the width and init-ratio sweeps
+
+    def as_dict(self) -> dict:
+        return {
+            "activation": self.activation,
+            "init": self.init,
+            "seed": self.seed,
+            "constant": self.constant,
+            "kappa_max": self.kappa_max,
+            "steps": self.steps,
+            "tol": self.tol,
+            "lr": self.lr,
+            "test_fraction": self.test_fraction,
+            "sweeps": list(self.sweeps),
+            "quick": self.quick,
+            "n": self.n,
+        }
+
+
+def parse_sweeps(text: str | None) -> tuple[str, ...]:
+    """``--sweeps``: a comma list of sweeps to run, or of ``no-NAME`` to skip (``all`` = every one).
+
+    >>> parse_sweeps("width,init-ratio")
+    ('width', 'init-ratio')
+    >>> parse_sweeps("no-samples")
+    ('width', 'init-ratio')
+    """
+    if text is None or text.strip().lower() in ("", "all"):
+        return SWEEPS
+    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    aliases = {"sample": "samples", "sample-size": "samples", "init": "init-ratio", "ratio": "init-ratio", "widths": "width"}
+    chosen, skipped = [], []
+    for raw in names:
+        skip = raw.startswith("no-")
+        name = aliases.get(raw[3:] if skip else raw, raw[3:] if skip else raw)
+        if name not in SWEEPS:
+            raise InputError(f"unknown sweep '{raw}' in --sweeps; choose from {', '.join(SWEEPS)} (or no-NAME to skip one)")
+        (skipped if skip else chosen).append(name)
+    if chosen and skipped:
+        raise InputError("--sweeps: either name the sweeps to run or the ones to skip (no-NAME), not both")
+    out = tuple(s for s in SWEEPS if (s in chosen if chosen else s not in skipped))
+    if not out:
+        raise InputError("--sweeps skips every sweep; nothing to report")
+    return out
+
+
+def validate(config: ReportConfig) -> None:
+    """Every bad option value becomes one InputError line."""
+    for label, val in (("--constant", config.constant), ("--kappa-max", config.kappa_max)):
+        if not (math.isfinite(val) and val > 0):
+            raise InputError(f"{label} must be a positive finite number, got {val}")
+    if config.steps < 1:
+        raise InputError(f"--steps must be a positive integer, got {config.steps}")
+    if not (math.isfinite(config.tol) and config.tol > 0):
+        raise InputError(f"--tol must be a positive finite number, got {config.tol}")
+    if config.lr is not None and not (math.isfinite(config.lr) and config.lr > 0):
+        raise InputError(f"--lr must be a positive finite number, got {config.lr}")
+    if not (math.isfinite(config.test_fraction) and 0.0 <= config.test_fraction < 0.9):
+        raise InputError(f"--test-fraction must be in [0, 0.9), got {config.test_fraction}")
+    if config.n is not None and config.n < MIN_N:
+        raise InputError(f"--n must be at least {MIN_N}, got {config.n}")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The concrete grids of the three sweeps."""
+
+    n: int  # fixed n of the width and init-ratio sweeps (training samples)
+    widths: tuple[int, ...]
+    sample_ns: tuple[int, ...]
+    sample_width_factors: tuple[float, ...]
+    ratios: tuple[float, ...]
+    ratio_width: int
+    n_note: str
+
+    def sample_widths(self, n: int) -> tuple[int, ...]:
+        return tuple(sorted({max(1, int(round(n * f))) for f in self.sample_width_factors}))
+
+    def as_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "widths": list(self.widths),
+            "sample_ns": list(self.sample_ns),
+            "sample_width_factors": list(self.sample_width_factors),
+            "ratios": list(self.ratios),
+            "ratio_width": self.ratio_width,
+            "n_note": self.n_note,
+        }
+
+
+def pool_size(n_train: int, test_fraction: float) -> int:
+    """Samples drawn for ``n_train`` training samples when a fraction is held out."""
+    return n_train if test_fraction == 0 else int(math.ceil(n_train / (1.0 - test_fraction) - 1e-9))
+
+
+def largest_train_n(available: int, test_fraction: float) -> int:
+    """The most training samples ``available`` samples allow with the held-out fraction."""
+    n = int(math.floor(available * (1.0 - test_fraction) + 1e-9))
+    while n > 0 and pool_size(n, test_fraction) > available:
+        n -= 1
+    return n
+
+
+def make_plan(config: ReportConfig, available: int, sweeps: tuple[str, ...] | None = None) -> Plan:
+    """Grids for ``available`` samples; refuses sizes the data cannot supply."""
+    sweeps = config.sweeps if sweeps is None else sweeps
+    f = config.test_fraction
+    top = SAMPLE_RATIO if ("samples" in sweeps and not config.quick) else 1.0  # the sample sweep reaches 1.6 n
+    cap = largest_train_n(available, f)
+    if config.n is not None:
+        n = config.n
+        need = pool_size(int(math.ceil(n * top)), f)
+        if need > available:
+            raise InputError(
+                f"--n {n} needs {need} samples (the sample sweep reaches {int(math.ceil(n * top))} training samples"
+                + (f", plus a held-out {f:g}" if f else "") + f"); the data have {available}: use a smaller --n"
+                + (" or --sweeps no-samples" if top > 1 else "")
+            )
+        note = "--n"
+    else:
+        n = QUICK_N if config.quick else DEFAULT_N
+        fit = int(math.floor(cap / top))
+        note = "default"
+        if fit < n:
+            n, note = fit, f"default lowered to fit the {available} samples available"
+    if n < MIN_N:
+        raise InputError(f"the data have {available} samples; opcheck report needs at least {pool_size(int(math.ceil(MIN_N * top)), f)} with these options")
+    ks = range(-2, 4) if config.quick else range(-2, 5)
+    widths = tuple(sorted({max(1, int(round(n * 2.0**k))) for k in ks}))
+    js = range(-2, 1) if config.quick else range(-3, 2)
+    ns = tuple(sorted({max(MIN_N, int(round(n * SAMPLE_RATIO**j))) for j in js}))
+    factors = (1.0, 2.0, 4.0) if config.quick else (0.5, 1.0, 2.0, 4.0, 8.0)
+    exps = (-2, -1, 0, 1, 2) if config.quick else (-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2)
+    ratios = tuple(10.0**e for e in exps)
+    return Plan(n, widths, ns, factors, ratios, 2 * n, note)

@@ -1,0 +1,143 @@
+"""The report's verdicts in words, read off the sweep results (no new numbers).
+
+Each sentence says what was measured, what was extrapolated (and that it was),
+and how it compares with the paper.  Nothing here is computed beyond
+comparisons and minima of the reported values.
+"""
+from __future__ import annotations
+
+import math
+
+from opcheck.render.fmt import num
+from opcheck.report.sweeps import ORDER_ANALYSIS_C_EXPONENT, PAPER_N_EXPONENT, InitRatioSweep, SampleSweep, WidthScan
+
+
+def _ci(fit) -> str:
+    if fit.exponent_ci is None:
+        return "no confidence interval"
+    lo, hi = fit.exponent_ci
+    return f"{fit.level:.0%} CI [{lo:.3g}, {hi:.3g}]"
+
+
+def _inside(fit, value: float) -> bool | None:
+    if fit.exponent_ci is None:
+        return None
+    lo, hi = fit.exponent_ci
+    return lo <= value <= hi
+
+
+def _threshold_sentence(th, what: str) -> str:
+    if th.kind == "measured":
+        return f"{what}: measured at d1 = {num(th.width)} ({th.note})."
+    if th.kind == "extrapolated":
+        rng = f", range {num(th.width_range[0])}–{num(th.width_range[1])}" if th.width_range else ""
+        return f"{what}: EXTRAPOLATED to d1 ≈ {num(th.width)}{rng} — beyond every measured width ({th.note})."
+    return f"{what}: not reached in the sweep ({th.note})."
+
+
+def width_findings(w: WidthScan, constant: float) -> list[str]:
+    out = []
+    pts = w.points
+    zero = [p.spec.d1 for p in pts if p.q("mu_phi") == 0]
+    pos = [p for p in pts if p.q("mu_phi") > 0]
+    head = f"Width sweep at n = {w.n} (d0 = {w.d0}, d2 = {w.d2}), d1 = {pts[0].spec.d1}…{pts[-1].spec.d1}: "
+    if pos:
+        head += f"mu_Phi = sigma_min(phi(W0 X)) is {num(pos[0].q('mu_phi'))} at d1 = {pos[0].spec.d1} and {num(pos[-1].q('mu_phi'))} at d1 = {pos[-1].spec.d1}"
+    else:
+        head += "mu_Phi = 0 at every width"
+    if zero:
+        head += f"; it is 0 at d1 = {', '.join(map(str, zero))} (phi(W0 X) is d1 x n, rank <= d1 < n)"
+    below = [p.spec.d1 for p in pts if p.q("sigma_min_jacobian") < p.q("mu_phi") * (1 - 1e-9)]
+    head += ". sigma_min(J) >= mu_Phi at every width, as Lemma 3 implies." if not below else f". WARNING: sigma_min(J) < mu_Phi at d1 = {below} — contradicts Lemma 3 (a numerical problem)."
+    out.append(head)
+    best = min(pts, key=lambda p: p.q("c_needed"))
+    out.append(
+        f"Condition (9) needs the universal constant C to be at least C_needed = h0 beta^2 nu^2/(alpha_f mu^6); the smallest measured value is "
+        f"{num(best.q('c_needed'))} at d1 = {best.spec.d1} (you set C = {constant:g})."
+    )
+    if w.c_fit.ok:
+        inside = _inside(w.c_fit, ORDER_ANALYSIS_C_EXPONENT)
+        cmp = "" if inside is None else (" — consistent with" if inside else " — NOT consistent with")
+        out.append(
+            f"C_needed falls like d1^{w.c_fit.exponent:.3g} ({_ci(w.c_fit)}, fitted on d1 = {', '.join(map(str, w.c_fit_widths))})"
+            f"{cmp} the order analysis' d1^{ORDER_ANALYSIS_C_EXPONENT:g} [derived]."
+        )
+    out.append(_threshold_sentence(w.hypotheses, "Width at which every measured hypothesis holds"))
+    out.append(_threshold_sentence(w.gd, "Width at which gradient descent reaches --tol"))
+    ref = f"(21) with constant 1 asks d1 >= n^(3/2)/d0 = {num(w.headline_21)}"
+    if w.bound_20 is not None:
+        ref += f"; (20) with opcheck's derived xi (t = {w.bound_20_t}) and constant 1 asks d1 >= {num(w.bound_20)}"
+    out.append(ref + ".")
+    return out
+
+
+def sample_findings(s: SampleSweep) -> list[str]:
+    out = []
+    ns = ", ".join(str(sc.n) for sc in s.scans)
+    f = s.hypotheses_fit
+    if f.ok:
+        kinds = sorted(set(s.hypotheses_kinds))
+        label = " (thresholds EXTRAPOLATED from the C_needed trend at every n)" if kinds == ["extrapolated"] else (
+            f" (threshold kinds: {', '.join(s.hypotheses_kinds)})" if "extrapolated" in kinds else " (measured thresholds)")
+        verdicts = []
+        for name, e in (("this paper's 3/2", PAPER_N_EXPONENT), ("the quadratic priors' 2", 2.0), ("Du et al.'s 6", 6.0)):
+            inside = _inside(f, e)
+            if inside is not None:
+                verdicts.append(f"{'includes' if inside else 'excludes'} {name}")
+        out.append(
+            f"Sample-size sweep at d0 = {s.d0} (n = {ns}): the hypotheses' width threshold grows like n^{f.exponent:.3g} ({_ci(f)}){label}"
+            + (f"; the interval {', '.join(verdicts)}." if verdicts else ".")
+        )
+    else:
+        out.append(f"Sample-size sweep at d0 = {s.d0} (n = {ns}): no exponent for the hypotheses' threshold ({f.note}).")
+    g = s.gd_fit
+    if g.ok:
+        out.append(f"The gradient-descent threshold grows like n^{g.exponent:.3g} ({_ci(g)}; measured grid widths, so quantised to factors of 2).")
+    else:
+        reached = [sc.n for sc in s.scans if sc.gd.width is not None]
+        out.append(
+            "Gradient descent reached --tol at "
+            + (f"n = {', '.join(map(str, reached))} only" if reached else "no n")
+            + f" within the sweep: no exponent for its threshold ({g.note})."
+        )
+    if s.bound_20_fit.ok:
+        out.append(f"Bound (20) evaluated on the data (derived xi, constant 1) grows like n^{s.bound_20_fit.exponent:.3g} over the same n [derived].")
+    return out
+
+
+def ratio_findings(r: InitRatioSweep) -> list[str]:
+    pts = list(zip(r.ratios, r.points))
+    lo, hi = pts[0], pts[-1]
+    out = [
+        f"Init-ratio sweep at n = {r.n}, d1 = {r.d1}, fixed He product omega1 omega2 = {num(r.product)} (He init itself is omega2/omega1 = {num(r.he_ratio)}): "
+        f"C_needed is {num(lo[1].q('c_needed'))} at omega2/omega1 = {lo[0]:g} and {num(hi[1].q('c_needed'))} at {hi[0]:g}."
+    ]
+    gd = [(q, p.gd) for q, p in pts if p.gd is not None]
+    if gd:
+        out.append(
+            f"After {gd[0][1]['steps_run']} or fewer GD steps the relative first-layer motion ||W-W0||/||W0|| goes from {num(gd[0][1]['w_motion'])} (ratio {gd[0][0]:g}) "
+            f"to {num(gd[-1][1]['w_motion'])} (ratio {gd[-1][0]:g}), the second layer's from {num(gd[0][1]['v_motion'])} to {num(gd[-1][1]['v_motion'])}; "
+            f"the largest laziness gap |h - h_lin| is {num(gd[0][1]['max_lazy_gap'])} and {num(gd[-1][1]['max_lazy_gap'])} at the two ends "
+            "(the paper, section 6: omega2/omega1 -> 0 suffices for lazy training, omega2/omega1 -> infinity is necessary to avoid it)."
+        )
+        conv = [q for q, g in gd if g["converged"]]
+        out.append(f"GD reached --tol at omega2/omega1 = {', '.join(f'{q:g}' for q in conv)}." if conv else "GD reached --tol at no ratio in the sweep.")
+        errs = [(q, g["test_error"]["value"], g["test_error"]["metric"]) for q, g in gd if g.get("test_error")]
+        if errs:
+            best = min(errs, key=lambda e: e[1] if math.isfinite(e[1]) else math.inf)
+            out.append(
+                f"Held-out {errs[0][2]}: {num(errs[0][1])} at ratio {errs[0][0]:g}, {num(errs[-1][1])} at ratio {errs[-1][0]:g}, lowest {num(best[1])} at ratio {best[0]:g} "
+                "(the paper reports better test accuracy as omega2/omega1 grows)."
+            )
+    return out
+
+
+def findings(result) -> list[str]:
+    out = []
+    if result.width is not None:
+        out += width_findings(result.width, result.config.constant)
+    if result.samples is not None:
+        out += sample_findings(result.samples)
+    if result.init_ratio is not None:
+        out += ratio_findings(result.init_ratio)
+    return out

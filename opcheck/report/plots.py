@@ -1,0 +1,256 @@
+"""The report's figures, drawn from the plain ``results.json`` data (matplotlib, Agg).
+
+Every function takes the dict of one sweep (as in results.json) and returns a
+:class:`Plot` with PNG bytes; nothing is computed beyond evaluating the fitted
+power laws on a grid for drawing.  The object-oriented API (``Figure`` +
+``FigureCanvasAgg``) is used, so no global pyplot state and no display is
+touched — headless by construction.
+
+* :func:`threshold_plot` — log-log width threshold vs n: measured (filled) and
+  extrapolated (open, with range) thresholds, the fitted line with its exponent,
+  each theorem's bound (C = 1) and (20) on the data;
+* :func:`width_plot` — μ_Φ and σ_min(J) against width (log-log; zeros marked),
+  and C_needed against width with its fitted power law and the constant C;
+* :func:`loss_plot` — GD loss curves for each width and each init ratio;
+* :func:`ratio_plot` — relative weight motion, laziness gap, loss and held-out
+  error against ω2/ω1 at the fixed He product.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+DPI = 100
+PNG_META = {"Software": None}  # keep the PNG bytes free of version strings
+
+
+@dataclass(frozen=True)
+class Plot:
+    file: str
+    title: str
+    caption: str
+    sweep: str
+    png: bytes
+
+    def meta(self) -> dict:
+        return {"file": self.file, "title": self.title, "caption": self.caption, "sweep": self.sweep}
+
+
+def _png(fig: Figure) -> bytes:
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_META, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _pos(values) -> np.ndarray:
+    a = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    a[~(a > 0)] = np.nan
+    return a
+
+
+def _int_ticks(ax, values) -> None:
+    """Major ticks at the grid values, labelled as integers; no minor labels (log axes)."""
+    from matplotlib.ticker import FixedLocator, NullFormatter
+
+    vals = sorted({int(v) for v in values})
+    ax.xaxis.set_major_locator(FixedLocator(vals))
+    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:g}")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _fit_line(ax, fit: dict, xs, label: str, **kw) -> None:
+    if fit.get("exponent") is None or fit.get("log_prefactor") is None:
+        return
+    x = np.geomspace(min(xs), max(xs), 50)
+    ax.plot(x, np.exp(fit["log_prefactor"] + fit["exponent"] * np.log(x)), label=label, **kw)
+
+
+def _fit_label(fit: dict, var: str) -> str:
+    ci = fit.get("exponent_ci")
+    band = f", {fit['level']:.0%} CI [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
+    return f"fit ~ {var}^{fit['exponent']:.2f}{band}"
+
+
+# --------------------------------------------------------------------------- threshold vs n
+def threshold_plot(samples: dict) -> Plot:
+    fig = Figure(figsize=(12, 5.6))
+    ax = fig.add_subplot(1, 1, 1)
+    ns = samples["ns"]
+    for b in samples["bounds"]:
+        ax.plot(b["ns"], _pos(b["widths"]), ls="--", lw=1.2, label=f"{b['name']} [{b['source']}; {b['note']}]")
+    b20 = _pos([s["bound_20"] for s in samples["scans"]])
+    if np.isfinite(b20).any():
+        ax.plot(ns, b20, ls=":", marker="s", ms=4, color="0.35", label="(20) on the data, derived xi, C = 1 [derived]")
+    for crit, color, name in (("threshold_hypotheses", "C0", "hypotheses hold"), ("threshold_gd", "C3", "GD reaches tol")):
+        meas = [(s["n"], s[crit]["width"]) for s in samples["scans"] if s[crit]["kind"] == "measured"]
+        extr = [(s["n"], s[crit]) for s in samples["scans"] if s[crit]["kind"] == "extrapolated"]
+        if meas:
+            ax.plot(*zip(*meas), "o", color=color, ms=7, label=f"{name}: measured")
+        if extr:
+            x = [e[0] for e in extr]
+            y = np.array([e[1]["width"] for e in extr])
+            lo = np.array([e[1]["width_range"][0] if e[1]["width_range"] else w for e, w in zip(extr, y)])
+            hi = np.array([e[1]["width_range"][1] if e[1]["width_range"] else w for e, w in zip(extr, y)])
+            hi = np.where(np.isfinite(hi), hi, y * 1e3)
+            ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="o", mfc="white", color=color, ms=7, capsize=3,
+                        label=f"{name}: EXTRAPOLATED from C_needed trend")
+    for key, name, color in (("fit_hypotheses", "hypotheses", "C0"), ("fit_gd", "GD", "C3")):
+        if samples[key]["exponent"] is not None:
+            _fit_line(ax, samples[key], ns, f"{name}: " + _fit_label(samples[key], "n"), color=color, lw=2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (training samples)")
+    ax.set_ylabel("width d1")
+    ax.set_title(f"Width threshold against n at d0 = {samples['d0']}")
+    ax.grid(True, which="both", alpha=0.25)
+    _int_ticks(ax, ns)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    cap = ("Smallest width at which the measured hypotheses hold (filled: measured on the grid; open: extrapolated from the fitted "
+           "C_needed ~ d1^p trend, bars from the exponent's CI) and at which GD reaches --tol, against n on log-log axes, with the fitted "
+           "line and each theorem's bound evaluated with constant 1.")
+    return Plot("threshold_vs_n.png", "Width threshold against n", cap, "samples", _png(fig))
+
+
+# --------------------------------------------------------------------------- width sweep
+def width_plot(width: dict, constant: float) -> Plot:
+    fig = Figure(figsize=(11, 4.4))
+    ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    pts = width["points"]
+    d1 = np.array([p["d1"] for p in pts], dtype=float)
+    mu = _pos([p["quantities"]["mu_phi"] for p in pts])
+    sj = _pos([p["quantities"]["sigma_min_jacobian"] for p in pts])
+    ax.plot(d1, sj, "o-", color="C1", label="sigma_min(J) [measured]")
+    ax.plot(d1, mu, "s-", color="C0", label="mu_Phi = sigma_min(phi(W0 X)) [Lemma 3]")
+    zeros = d1[~np.isfinite(mu)]
+    if zeros.size:
+        floor = np.nanmin(np.concatenate([mu[np.isfinite(mu)], sj[np.isfinite(sj)], [1.0]])) / 3
+        ax.plot(zeros, np.full(zeros.size, floor), "x", color="C0", ms=9, label="mu_Phi = 0 (d1 < n: structural)")
+    n = width["n"]
+    ax.axvline(n, color="0.5", ls=":", lw=1, label=f"d1 = n = {n}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width d1")
+    ax.set_ylabel("singular value")
+    ax.set_title(f"Near-isometry constants at n = {n}")
+    _int_ticks(ax, d1)
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(fontsize=8)
+
+    c = _pos([p["quantities"]["c_needed"] for p in pts])
+    bx.plot(d1, c, "o-", color="C2", label="C_needed of (9) [measured]")
+    fit = width["c_needed_fit"]
+    if fit["exponent"] is not None:
+        _fit_line(bx, fit, fit["widths_used"], _fit_label(fit, "d1"), color="k", lw=1.5, ls="--")
+    bx.axhline(constant, color="C3", lw=1, label=f"C = {constant:g} (--constant)")
+    ext = width.get("c_needed_extrapolation")
+    if ext and ext.get("x") is not None and ext["label"] == "extrapolation":
+        bx.annotate(f"extrapolation: C_needed = C near d1 ~ {ext['x']:.2g}", xy=(0.02, 0.04), xycoords="axes fraction", fontsize=8, color="C3")
+    bx.set_xscale("log")
+    bx.set_yscale("log")
+    bx.set_xlabel("width d1")
+    bx.set_ylabel("C_needed = h0 beta^2 nu^2 / (alpha_f mu^6)")
+    bx.set_title("Implied constant of condition (9)")
+    _int_ticks(bx, d1)
+    bx.grid(True, which="both", alpha=0.25)
+    bx.legend(fontsize=8)
+    cap = ("Left: mu_Phi and sigma_min(J) at Theta0 against width (log-log); mu_Phi is exactly 0 for d1 < n. Right: the implied "
+           "constant C_needed of condition (9) (holds iff C >= C_needed), its fitted power law in d1 and the constant you set.")
+    return Plot("width_sweep.png", "mu_Phi, sigma_min(J) and C_needed against width", cap, "width", _png(fig))
+
+
+# --------------------------------------------------------------------------- loss curves
+def _curves(ax, entries, title: str, cmap: str) -> None:
+    import matplotlib
+
+    colors = matplotlib.colormaps[cmap](np.linspace(0.15, 0.95, max(len(entries), 1)))
+    for (label, gd), col in zip(entries, colors):
+        steps = np.array(gd["curve"]["step"], dtype=float)
+        loss = _pos(gd["curve"]["loss"])
+        ax.plot(steps + 1, loss, color=col, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("step + 1")
+    ax.set_ylabel("h(Theta_i) = ||V phi(WX) - Y||_F^2")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(fontsize=7)
+
+
+def loss_plot(width: dict | None, ratio: dict | None, tol: float) -> Plot | None:
+    panels = [p for p in (width, ratio) if p is not None and any(q["gd"] for q in p["points"])]
+    if not panels:
+        return None
+    fig = Figure(figsize=(5.6 * len(panels), 4.4))
+    k = 1
+    if width is not None and any(q["gd"] for q in width["points"]):
+        ax = fig.add_subplot(1, len(panels), k)
+        _curves(ax, [(f"d1 = {p['d1']}", p["gd"]) for p in width["points"] if p["gd"]], f"GD at n = {width['n']}, by width", "viridis")
+        ax.axhline(tol, color="C3", lw=1, ls=":")
+        k += 1
+    if ratio is not None and any(q["gd"] for q in ratio["points"]):
+        ax = fig.add_subplot(1, len(panels), k)
+        _curves(ax, [(f"omega2/omega1 = {p['ratio']:.3g}", p["gd"]) for p in ratio["points"] if p["gd"]], f"GD at d1 = {ratio['d1']}, by init ratio", "plasma")
+        ax.axhline(tol, color="C3", lw=1, ls=":")
+    cap = f"Full-batch gradient descent on both layers from Theta0 (step 1/lambda_max of the Hessian unless --lr); dotted: --tol = {tol:g}."
+    return Plot("loss_curves.png", "Gradient-descent loss curves", cap, "gd", _png(fig))
+
+
+# --------------------------------------------------------------------------- init ratio
+def ratio_plot(ratio: dict) -> Plot:
+    fig = Figure(figsize=(15, 4.4))
+    ax, bx, cx = (fig.add_subplot(1, 3, k) for k in (1, 2, 3))
+    pts = [p for p in ratio["points"] if p["gd"]]
+    r = np.array([p["ratio"] for p in pts], dtype=float)
+    ax.plot(r, _pos([p["gd"]["w_motion"] for p in pts]), "o-", label="||W_T - W0||_F / ||W0||_F")
+    ax.plot(r, _pos([p["gd"]["v_motion"] for p in pts]), "s-", label="||V_T - V0||_F / ||V0||_F")
+    ax.plot(r, _pos([p["gd"]["max_lazy_gap"] for p in pts]), "^-", label="max_i |h(Theta_i) - h_lin(Theta~_i)|")
+    ax.set_yscale("log")
+    ax.set_title("Weight motion and laziness gap")
+    ax.legend(fontsize=8)
+    bx.plot(r, _pos([p["gd"]["initial_loss"] for p in pts]), "s:", color="0.5", label="h(Theta0)")
+    bx.plot(r, _pos([p["gd"]["final_loss"] for p in pts]), "o-", color="C2", label=f"h after {pts[0]['gd']['steps_run'] if pts else 0} steps or fewer")
+    bx.set_yscale("log")
+    bx.set_title("Training loss")
+    bx.legend(fontsize=8)
+    errs = [p["gd"]["test_error"] for p in pts]
+    trains = [p["gd"]["train_error"] for p in pts]
+    metric = next((e["metric"] for e in errs + trains if e), None)
+    if any(errs):
+        cx.plot(r, [e["value"] if e else np.nan for e in errs], "s-", color="C4", label=f"held-out ({errs[0]['metric'] if errs[0] else ''})")
+    if any(trains):
+        cx.plot(r, [e["value"] if e else np.nan for e in trains], "o:", color="C1", label="training set")
+    cx.set_title("Error after gradient descent" if metric else "Error after gradient descent (no held-out set)")
+    cx.set_ylabel(metric or "")
+    if metric:
+        cx.legend(fontsize=8)
+    for a in (ax, bx, cx):
+        a.set_xscale("log")
+        a.set_xlabel("omega2 / omega1 at omega1 omega2 = 2/sqrt(d0 d1)")
+        a.axvline(ratio["he_ratio"], color="0.5", ls=":", lw=1)
+        a.grid(True, which="both", alpha=0.25)
+    cap = (f"omega2/omega1 swept at the fixed He product omega1 omega2 = 2/sqrt(d0 d1) (n = {ratio['n']}, d1 = {ratio['d1']}); "
+           f"dotted vertical line: He initialization itself (ratio {ratio['he_ratio']:.3g}). Weight motion and the laziness gap "
+           "are opcheck's proxies for lazy training [derived].")
+    return Plot("init_ratio.png", "Laziness and weight motion against omega2/omega1", cap, "init-ratio", _png(fig))
+
+
+def all_plots(results: dict) -> list[Plot]:
+    """Every figure the results allow, in report order."""
+    sw = results["sweeps"]
+    out = []
+    if sw["samples"] is not None:
+        out.append(threshold_plot(sw["samples"]))
+    if sw["width"] is not None:
+        out.append(width_plot(sw["width"], results["config"]["constant"]))
+    lp = loss_plot(sw["width"], sw["init_ratio"], results["config"]["tol"])
+    if lp is not None:
+        out.append(lp)
+    if sw["init_ratio"] is not None:
+        out.append(ratio_plot(sw["init_ratio"]))
+    return out
+
