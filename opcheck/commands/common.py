@@ -1,6 +1,8 @@
 """Options and loading shared by the sub-commands (data, init, seed)."""
 from __future__ import annotations
 
+import contextlib
+import math
 from pathlib import Path
 
 import numpy as np
@@ -94,3 +96,33 @@ def save_init(path: Path, params: Params, ds: Dataset) -> None:
     if not path.parent.exists():
         raise InputError(f"--save-init: folder {path.parent} does not exist")
     np.savez(path, W0=params.W, V0=params.V, X=ds.X, Y=ds.Y)
+
+
+def check_train_options(steps: int, tol: float | None, layers: str) -> None:
+    """Validate ``--steps``, ``--tol``, ``--train-layers`` before any work."""
+    from opcheck.dynamics import LAYERS
+
+    if steps < 1:
+        raise InputError(f"--steps must be at least 1, got {steps}")
+    if tol is not None and not (math.isfinite(tol) and tol > 0):
+        raise InputError(f"--tol must be a positive finite number, got {tol}")
+    if layers not in LAYERS:
+        raise InputError(f"unknown --train-layers '{layers}'; choose one of: {', '.join(LAYERS)}")
+
+
+@contextlib.contextmanager
+def training_progress(console, steps: int):
+    """A rich progress bar on stderr: yields (on_step(step, loss), on_stage(text))."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("h = {task.fields[loss]}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("gradient descent", total=steps, loss="—")
+
+        def on_step(step: int, loss: float) -> None:
+            if step % 10 == 0 or step == steps:
+                bar.update(task, completed=step, loss=f"{loss:.3e}")
+
+        def on_stage(text: str) -> None:
+            bar.update(task, description=text[:40])
+
+        yield on_step, on_stage

@@ -7,14 +7,15 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from opcheck.commands.common import build_dataset, load_init_params, load_raw, save_init
+from opcheck.commands.common import build_dataset, check_train_options, load_init_params, load_raw, save_init, training_progress
+from opcheck.conclusions import check_conclusions, combined_report
 from opcheck.render import json_out
 from opcheck.render.verify_view import render_verify
 from opcheck.verify import VerifyConfig, run_verify
 
 EPILOG = (
     "Examples:  opcheck verify  (built-in digits)  ·  opcheck verify data.npz --width 4000 --init he  ·  "
-    "opcheck verify --dataset sphere --n 500 --d0 32 --json"
+    "opcheck verify --dataset sphere --n 500 --d0 32 --json  ·  opcheck verify --dataset digits --n 300 --width 2000 --train"
 )
 
 
@@ -41,6 +42,10 @@ def register(app: typer.Typer) -> None:
         save_init_path: Optional[Path] = typer.Option(None, "--save-init", help="Write W0, V0, X (d0 x n), Y (d2 x n) to this .npz."),
         init_params: Optional[Path] = typer.Option(None, "--init-params", help="Load W0, V0 from this .npz instead of sampling."),
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout, nothing else."),
+        train: bool = typer.Option(False, "--train", help="Also run gradient descent from Theta0 and check the theorem's conclusions."),
+        steps: int = typer.Option(1000, "--steps", help="Gradient-descent steps (with --train)."),
+        tol: Optional[float] = typer.Option(None, "--tol", help="Stop once h < tol (default 1e-8 h0)."),
+        train_layers: str = typer.Option("both", "--train-layers", help="both (the paper) | first (W only) | second (V only)."),
     ) -> None:
         """Check the hypotheses of Theorem 3 (Lemma 3, conditions (9), (13), (19), (20), (21)) on DATA at initialization."""
         params = load_init_params(init_params) if init_params is not None else None
@@ -50,14 +55,20 @@ def register(app: typer.Typer) -> None:
             width = width if width is not None else params.W.shape[0]
         ds = build_dataset(raw, n=n, labels=labels, d2=d2, normalize=normalize, seed=seed, activation=activation, init=init, width=width, omega1=omega1, omega2=omega2)
         config = VerifyConfig(activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant, kappa_max=kappa_max, lr=lr)
+        if train:
+            check_train_options(steps, tol, train_layers)
         err = Console(stderr=True)
         with err.status("opcheck verify", spinner="dots") as status:
             result = run_verify(ds, config, params=params, progress=lambda msg: status.update(f"opcheck verify: {msg}"))
         if save_init_path is not None:
             save_init(save_init_path, result.params, ds)
-        out = result.as_dict()
+        concl = None
+        if train:
+            with training_progress(err, steps) as (on_step, on_stage):
+                concl = check_conclusions(result, activation=activation, steps=steps, lr=lr, tol=tol, layers=train_layers, seed=seed, progress=on_step, stage=on_stage)
+        out = combined_report(result, concl)
         if as_json:
             json_out.emit(out)
         else:
             render_verify(Console(), out)
-        raise typer.Exit(0 if result.all_hold else 1)
+        raise typer.Exit(0 if out["all_hold"] else 1)

@@ -155,12 +155,32 @@ def verdict_panel(lines: list[str], ok: bool) -> Panel:
     return Panel(escape("\n".join(lines)), title="verdict", border_style=style, box=box.ROUNDED)
 
 
+def training_panel(tr: dict, sm: dict) -> Panel:
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("steps", f"{tr['steps_run']} of {tr['steps_requested']} (layers: {tr['layers']})" + ("  [red]diverged[/]" if tr.get("diverged") else ""))
+    t.add_row("step size", f"{num(tr['lr'])}  ({escape(str(tr['lr_source']))})")
+    t.add_row("loss", f"h0 = {num(tr['initial_loss'])} → {num(tr['final_loss'])}  (tol {num(tr['tol'])}, {escape(str(tr.get('tol_source', '')))})")
+    t.add_row("distance", f"max ||Θ_i − Θ0|| = {num(tr['max_distance'])} = {num(tr['max_distance_ratio'])} ρ")
+    t.add_row("path length", f"{num(tr['path_length_total'])}  vs Lemma 2 bound {num(tr['path_length_bound'])} (constant 1)")
+    t.add_row("rate (14)", f"C_emp = {num(tr['c_emp'])}; per-step contraction mean {num(tr['contraction_mean'])}, worst {num(tr['contraction_worst'])}")
+    t.add_row("σ_min(J) along GD", f"min {num(tr['sigma_min_min'])} vs μ/2 = {num(tr['half_mu'])}  ({escape(tr['sigma_jacobian'])}, at steps {', '.join(str(s) for s in tr['sigma_step'])})")
+    t.add_row("laziness", f"max |h − h_lin| = {num(tr['max_lazy_gap'])}; weight motion W {num(tr['final_w_motion'])}, V {num(tr['final_v_motion'])} (relative)")
+    t.add_row("Hessian of h at Θ0", f"λ_max = {num(sm['hessian_max_eig'])}, λ_min = {num(sm['hessian_min_eig'])} (Lanczos)")
+    style = "bold red" if sm["lipschitz_exceeds_bound"] else ""
+    t.add_row("Lipschitz of J", f"[{style}]measured lower estimate {num(sm['jacobian_lipschitz_lower'])} vs β_Φ = {num(sm['beta_phi'])} (Lemma 3)[/]" if style else f"measured lower estimate {num(sm['jacobian_lipschitz_lower'])} vs β_Φ = {num(sm['beta_phi'])} (Lemma 3)")
+    return Panel(t, title="gradient descent (--train)", box=box.ROUNDED)
+
+
 def render_verify(console: Console, result: dict) -> None:
     """Print the whole verify report."""
     console.print(data_panel(result["data"], result["init"]))
     console.print(activation_panel(result["activation"]))
     console.print(quantities_table(result))
     console.print(solver_table(result["spectra"]))
+    if "training" in result:
+        console.print(training_panel(result["training"], result["smoothness"]))
     console.print(conditions_table(result["conditions"]))
     console.print(condition_details(result["conditions"]))
     console.print(verdict_panel(result["verdict"], result["all_hold"]))

@@ -1,0 +1,48 @@
+"""``opcheck verify --train``: the JSON contract and honest verdicts, end to end."""
+import json
+
+import numpy as np
+
+TRAINING_ARRAYS = {"step", "loss", "distance", "sigma_min", "lazy_gap", "w_motion", "v_motion"}
+TRAINING_SUMMARIES = {"final_loss", "stayed_in_ball", "max_distance_ratio", "c_emp", "steps_run", "lr"}
+SMOOTHNESS = {"hessian_max_eig", "hessian_min_eig", "jacobian_lipschitz_lower", "beta_phi"}
+
+
+def _doc(res):
+    assert res.code in (0, 1), res
+    return json.loads(res.out)
+
+
+def test_wide_network_converges_and_reports_the_contract(run_cli):
+    res = run_cli("verify", "--dataset", "sphere", "--n", "12", "--d0", "6", "--width", "400", "--init", "he",
+                  "--train", "--steps", "4000", "--json")
+    doc = _doc(res)
+    tr, sm = doc["training"], doc["smoothness"]
+    assert TRAINING_ARRAYS <= set(tr) and TRAINING_SUMMARIES <= set(tr) and SMOOTHNESS <= set(sm)
+    assert len(tr["step"]) == len(tr["loss"]) == len(tr["distance"]) == len(tr["w_motion"])
+    h0 = doc["quantities"]["h0"]
+    assert tr["final_loss"] < 1e-8 * h0, tr["final_loss"]  # default tol 1e-8 h0 reached
+    row = {c["name"]: c for c in doc["conditions"]}
+    assert row["tolerance reached"]["holds"] is True
+    assert row["linear convergence (C_emp > 0)"]["holds"] is (tr["c_emp"] is not None and tr["c_emp"] > 0)
+    assert row["beta_Phi >= measured Lipschitz"]["holds"] is True
+    assert sm["jacobian_lipschitz_lower"] <= sm["beta_phi"]
+    assert abs(tr["lr"] - 1 / sm["hessian_max_eig"]) <= 1e-9 * tr["lr"]  # default step 1/lambda_max
+    assert res.code == (0 if doc["all_hold"] else 1)
+
+
+def test_narrow_network_is_never_reported_as_holding(run_cli):
+    doc = _doc(run_cli("verify", "--dataset", "sphere", "--n", "20", "--d0", "4", "--width", "6", "--train", "--steps", "200", "--json"))
+    row = {c["name"]: c for c in doc["conditions"]}
+    assert doc["quantities"]["mu_phi"] == 0.0
+    assert row["sigma_min(J) >= mu/2 along GD"]["holds"] is False
+    assert row["stayed in ball(Theta0, rho)"]["holds"] is False
+    assert doc["all_hold"] is False
+
+
+def test_terminal_output_and_bad_training_options(run_cli):
+    res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--width", "50", "--train", "--steps", "50")
+    assert res.code in (0, 1) and "gradient descent (--train)" in res.out and "Lipschitz" in res.out
+    for args, needle in [(["--steps", "0"], "--steps"), (["--tol", "-1"], "--tol"), (["--train-layers", "all"], "--train-layers")]:
+        bad = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--train", *args)
+        assert bad.code == 2 and needle in bad.err and len(bad.err.strip().splitlines()) == 1, bad
