@@ -64,10 +64,16 @@ class _Bars:
         self.progress.update(self.tasks[part], detail=f"done in {seconds:.1f} s")
 
 
+#: execution details that change no number: recorded with the timings, not in the provenance
+NOT_PROVENANCE = ("jobs",)
+
+
 def _command_line(ctx: typer.Context) -> str:
-    """The equivalent command line: every option that differs from its default."""
+    """The equivalent command line: every option that differs from its default (except --jobs)."""
     words = ["opcheck", "report"]
     for p in ctx.command.params:
+        if p.name in NOT_PROVENANCE:
+            continue
         val = ctx.params.get(p.name)
         if p.param_type_name == "argument":
             if val is not None:
@@ -110,12 +116,14 @@ def register(app: typer.Typer) -> None:
         labels: str = typer.Option("teacher", "--labels", help="Targets when the data have none: teacher | random | zeros."),
         d2: int = typer.Option(1, "--d2", help="Output dimension for synthetic targets."),
     ) -> None:
+        from opcheck.activations import get_activation
         from opcheck.commands.common import build_dataset, load_raw
+        from opcheck.network import init_scales
         from opcheck.report.config import DEFAULT_N, DEFAULT_STEPS, QUICK_N, QUICK_STEPS, ReportConfig, parse_sweeps, pool_size, validate
         from opcheck.report.executor import default_jobs
         from opcheck.report.plots import all_plots
         from opcheck.report.provenance import collect
-        from opcheck.report.run import run_report
+        from opcheck.report.run import prepare, run_report
         from opcheck.report.writer import destination_mode, write_report
 
         t_all = time.perf_counter()
@@ -123,6 +131,8 @@ def register(app: typer.Typer) -> None:
         config = ReportConfig(activation=activation, init=init, seed=seed, constant=constant, steps=(steps if steps is not None else (QUICK_STEPS if quick else DEFAULT_STEPS)),
                               tol=tol, lr=lr, test_fraction=test_fraction, sweeps=chosen, quick=quick, n=n)
         validate(config)
+        get_activation(activation)  # unknown names fail here, before any work
+        init_scales(init, 1, 1, 1)
         if jobs is not None and jobs < 1:
             raise InputError(f"--jobs must be a positive integer, got {jobs}")
         destination_mode(out, force)  # refuse early, before any work
@@ -139,12 +149,14 @@ def register(app: typer.Typer) -> None:
 
         err = Console(stderr=True)
         workers = jobs or default_jobs()
+        with err.status("opcheck report: preparing the data", spinner="dots"):
+            prepared = prepare(raw, build, config)  # every input error surfaces here, before the bars
         columns = (SpinnerColumn(), TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("[dim]{task.fields[detail]}"))
-        with Progress(*columns, console=err, transient=False) as bars:
-            result = run_report(raw, build, config, jobs=workers, progress=_Bars(bars))
+        with Progress(*columns, console=err, transient=True) as bars:
+            result = run_report(prepared, None, config, jobs=workers, progress=_Bars(bars))
             status = bars.add_task("plots and files", total=2, detail="")
             t = time.perf_counter()
-            prov = collect(_command_line(ctx), config.as_dict() | {"jobs": workers, "out": str(out), "data": str(data) if data else None,
+            prov = collect(_command_line(ctx), config.as_dict() | {"out": str(out), "data": str(data) if data else None,
                                                                   "dataset": dataset, "d0": d0, "label_column": label_column, "labels": labels, "d2": d2},
                            {"seed": seed, "streams": "opcheck.seeding purposes: subset, split, init, teacher, random_labels, sphere, lanczos"},
                            {"source": result.data["source"], "raw_sha256": result.data["raw_sha256"], "prepared_sha256": result.data["prepared_sha256"]})
@@ -174,4 +186,5 @@ def _summary(con: Console, doc: dict, written, t_write: float, total: float) -> 
     if len(doc["findings"]) > 3:
         con.print(f"  … {len(doc['findings']) - 3} more findings in the report", style="dim")
     how = {"new": "written", "replace": "replaced an earlier report", "merge": "merged into an existing folder (--force)"}[written.mode]
-    con.print(f"Report ({how}): [bold]{escape(str(written.path / 'report.html'))}[/] — {len(written.files)} files in {escape(str(written.path))}", highlight=False)
+    con.print(f"Report ({how}): [bold]{escape(str(written.path / 'report.html'))}[/] — {len(written.files)} files in {escape(str(written.path))}",
+              highlight=False, soft_wrap=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 DPI = 100
 PNG_META = {"Software": None}  # keep the PNG bytes free of version strings
@@ -40,10 +41,23 @@ class Plot:
         return {"file": self.file, "title": self.title, "caption": self.caption, "sweep": self.sweep}
 
 
+def _plain(v: float, _pos=None) -> str:
+    """Tick labels without mathtext (which dominates the drawing time on log axes)."""
+    return f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e") if (v >= 1e4 or 0 < v < 1e-2) else f"{v:g}"
+
+
 def _png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_minor_locator(NullLocator())  # minor log ticks cost most of the drawing time
+                axis.set_minor_formatter(NullFormatter())
+                if not isinstance(axis.get_major_formatter(), FuncFormatter):
+                    axis.set_major_formatter(FuncFormatter(_plain))
+    fig.set_layout_engine("tight")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_META, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_META)
     return buf.getvalue()
 
 
@@ -55,11 +69,9 @@ def _pos(values) -> np.ndarray:
 
 def _int_ticks(ax, values) -> None:
     """Major ticks at the grid values, labelled as integers; no minor labels (log axes)."""
-    from matplotlib.ticker import FixedLocator, NullFormatter
-
     vals = sorted({int(v) for v in values})
     ax.xaxis.set_major_locator(FixedLocator(vals))
-    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:g}")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
@@ -107,7 +119,7 @@ def threshold_plot(samples: dict) -> Plot:
     ax.set_xlabel("n (training samples)")
     ax.set_ylabel("width d1")
     ax.set_title(f"Width threshold against n at d0 = {samples['d0']}")
-    ax.grid(True, which="both", alpha=0.25)
+    ax.grid(True, which="major", alpha=0.3)
     _int_ticks(ax, ns)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     cap = ("Smallest width at which the measured hypotheses hold (filled: measured on the grid; open: extrapolated from the fitted "
@@ -126,10 +138,12 @@ def width_plot(width: dict, constant: float) -> Plot:
     sj = _pos([p["quantities"]["sigma_min_jacobian"] for p in pts])
     ax.plot(d1, sj, "o-", color="C1", label="sigma_min(J) [measured]")
     ax.plot(d1, mu, "s-", color="C0", label="mu_Phi = sigma_min(phi(W0 X)) [Lemma 3]")
-    zeros = d1[~np.isfinite(mu)]
-    if zeros.size:
-        floor = np.nanmin(np.concatenate([mu[np.isfinite(mu)], sj[np.isfinite(sj)], [1.0]])) / 3
-        ax.plot(zeros, np.full(zeros.size, floor), "x", color="C0", ms=9, label="mu_Phi = 0 (d1 < n: structural)")
+    finite = np.concatenate([mu[np.isfinite(mu)], sj[np.isfinite(sj)]])
+    floor = (finite.min() if finite.size else 1.0) / 3
+    for vals, color, what in ((mu, "C0", "mu_Phi = 0 (d1 < n: rank of phi(W0 X) <= d1)"), (sj, "C1", "sigma_min(J) = 0")):
+        zeros = d1[~np.isfinite(vals)]
+        if zeros.size:
+            ax.plot(zeros, np.full(zeros.size, floor), "x", color=color, ms=9, mew=2, label=f"{what}, drawn at the bottom")
     n = width["n"]
     ax.axvline(n, color="0.5", ls=":", lw=1, label=f"d1 = n = {n}")
     ax.set_xscale("log")
@@ -138,8 +152,8 @@ def width_plot(width: dict, constant: float) -> Plot:
     ax.set_ylabel("singular value")
     ax.set_title(f"Near-isometry constants at n = {n}")
     _int_ticks(ax, d1)
-    ax.grid(True, which="both", alpha=0.25)
-    ax.legend(fontsize=8)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
 
     c = _pos([p["quantities"]["c_needed"] for p in pts])
     bx.plot(d1, c, "o-", color="C2", label="C_needed of (9) [measured]")
@@ -147,16 +161,18 @@ def width_plot(width: dict, constant: float) -> Plot:
     if fit["exponent"] is not None:
         _fit_line(bx, fit, fit["widths_used"], _fit_label(fit, "d1"), color="k", lw=1.5, ls="--")
     bx.axhline(constant, color="C3", lw=1, label=f"C = {constant:g} (--constant)")
+    if np.isfinite(c).any():
+        bx.set_ylim(min(constant, np.nanmin(c)) / 10, max(constant, np.nanmax(c)) * 10)
     ext = width.get("c_needed_extrapolation")
     if ext and ext.get("x") is not None and ext["label"] == "extrapolation":
-        bx.annotate(f"extrapolation: C_needed = C near d1 ~ {ext['x']:.2g}", xy=(0.02, 0.04), xycoords="axes fraction", fontsize=8, color="C3")
+        bx.annotate(f"extrapolation: C_needed = C near d1 ~ {ext['x']:.2g}", xy=(0.02, 0.12), xycoords="axes fraction", fontsize=8, color="C3")
     bx.set_xscale("log")
     bx.set_yscale("log")
     bx.set_xlabel("width d1")
     bx.set_ylabel("C_needed = h0 beta^2 nu^2 / (alpha_f mu^6)")
     bx.set_title("Implied constant of condition (9)")
     _int_ticks(bx, d1)
-    bx.grid(True, which="both", alpha=0.25)
+    bx.grid(True, which="major", alpha=0.3)
     bx.legend(fontsize=8)
     cap = ("Left: mu_Phi and sigma_min(J) at Theta0 against width (log-log); mu_Phi is exactly 0 for d1 < n. Right: the implied "
            "constant C_needed of condition (9) (holds iff C >= C_needed), its fitted power law in d1 and the constant you set.")
@@ -177,7 +193,7 @@ def _curves(ax, entries, title: str, cmap: str) -> None:
     ax.set_xlabel("step + 1")
     ax.set_ylabel("h(Theta_i) = ||V phi(WX) - Y||_F^2")
     ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.25)
+    ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7)
 
 
@@ -232,7 +248,7 @@ def ratio_plot(ratio: dict) -> Plot:
         a.set_xscale("log")
         a.set_xlabel("omega2 / omega1 at omega1 omega2 = 2/sqrt(d0 d1)")
         a.axvline(ratio["he_ratio"], color="0.5", ls=":", lw=1)
-        a.grid(True, which="both", alpha=0.25)
+        a.grid(True, which="major", alpha=0.3)
     cap = (f"omega2/omega1 swept at the fixed He product omega1 omega2 = 2/sqrt(d0 d1) (n = {ratio['n']}, d1 = {ratio['d1']}); "
            f"dotted vertical line: He initialization itself (ratio {ratio['he_ratio']:.3g}). Weight motion and the laziness gap "
            "are opcheck's proxies for lazy training [derived].")

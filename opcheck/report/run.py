@@ -81,13 +81,22 @@ def settings_for(config: ReportConfig) -> Settings:
     return Settings(config.activation, config.init, config.seed, config.constant, config.kappa_max, config.steps, config.tol, config.lr)
 
 
-def run_report(raw: RawSamples, build: Builder, config: ReportConfig, jobs: int = 1, progress: Progress | None = None) -> ReportResult:
-    """All chosen sweeps on ``raw`` (prepared by ``build`` as ``opcheck verify`` does)."""
+@dataclass(frozen=True)
+class Prepared:
+    """The grids and the data splits, ready to sweep (every input error is raised by now)."""
+
+    config: ReportConfig
+    plan: Plan
+    splits: dict
+    data: dict
+    started_utc: str
+    seconds: float
+
+
+def prepare(raw: RawSamples, build: Builder, config: ReportConfig) -> Prepared:
+    """Validate, plan the grids and build one train/test split per n (as ``opcheck verify`` loads data)."""
     validate(config)
-    prog = progress or Progress()
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    parts: dict[str, float] = {}
-    busy: dict[str, float] = {}
     t = time.perf_counter()
     plan = make_plan(config, raw.X.shape[0])
     ns = {plan.n}
@@ -95,7 +104,6 @@ def run_report(raw: RawSamples, build: Builder, config: ReportConfig, jobs: int 
         ns |= set(plan.sample_ns)
     splits: dict[int, SplitData] = {n: make_split(raw, n, config.test_fraction, config.seed, build) for n in sorted(ns)}
     main = splits[plan.n]
-    d0 = main.train.d0
     data = {
         **{k: v for k, v in main.train.summary().items() if k not in ("n", "subset_of")},
         "available_samples": raw.X.shape[0],
@@ -108,7 +116,18 @@ def run_report(raw: RawSamples, build: Builder, config: ReportConfig, jobs: int 
         "prepared_sha256": array_sha256(main.train.X, main.train.Y, main.test_X, main.test_Y),
         "hash_note": "sha256 of dtype, shape and bytes: raw = the samples and labels as loaded; prepared = X, Y of the width sweep's training and test sets",
     }
-    parts["data"] = time.perf_counter() - t
+    return Prepared(config, plan, splits, jsonable(data), started, time.perf_counter() - t)
+
+
+def run_report(raw: RawSamples | Prepared, build: Builder | None, config: ReportConfig, jobs: int = 1, progress: Progress | None = None) -> ReportResult:
+    """All chosen sweeps on ``raw`` (prepared by ``build`` as ``opcheck verify`` does), or on a :class:`Prepared`."""
+    prep = raw if isinstance(raw, Prepared) else prepare(raw, build, config)
+    config, plan, splits = prep.config, prep.plan, prep.splits
+    prog = progress or Progress()
+    parts: dict[str, float] = {"data": prep.seconds}
+    busy: dict[str, float] = {}
+    main = splits[plan.n]
+    d0 = main.train.d0
 
     width = samples = ratio = None
     with Runner(settings_for(config), jobs) as runner:
@@ -136,8 +155,8 @@ def run_report(raw: RawSamples, build: Builder, config: ReportConfig, jobs: int 
             res = go("init-ratio", tasks)
             ratio = InitRatioSweep(plan.n, d0, d1, prod, (d0 / d1) ** 0.5, plan.ratios, tuple(res))
 
-    timings = {"started_utc": started, "jobs": jobs, "parts_seconds": parts, "worker_seconds": busy}
-    result = ReportResult(config, plan, jsonable(data), width, samples, ratio, (), timings)
+    timings = {"started_utc": prep.started_utc, "jobs": jobs, "parts_seconds": parts, "worker_seconds": busy}
+    result = ReportResult(config, plan, prep.data, width, samples, ratio, (), timings)
     return _with_findings(result)
 
 

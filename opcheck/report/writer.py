@@ -8,7 +8,8 @@ Folder policy for ``--out DIR``:
 * anything else non-empty — refused with exit 2 unless ``--force``; with
   ``--force`` the report's files are moved in one by one and every other file
   is left alone (``merge``); files an earlier report listed and this one does
-  not write are removed.
+  not write are removed.  The working directory itself is always merged into,
+  never swapped.
 
 Atomicity: everything is first written into a hidden temporary folder next to
 ``DIR`` (same file system), the marker last.  ``new``/``replace`` then swap the
@@ -70,11 +71,16 @@ def destination_mode(out: Path, force: bool) -> str:
                 break
         return "new"
     entries = sorted(p.name for p in out.iterdir())
+    # the working directory (or a folder holding it) is never swapped out from under the shell
+    here = Path.cwd().resolve()
+    pinned = out.resolve() == here or out.resolve() in here.parents
     if not entries:
-        return "new"
+        return "merge" if pinned else "new"
     listed = _read_marker(out)
     if listed is not None and set(entries) <= set(listed) | {MARKER}:
-        if not os.access(out.parent if str(out.parent) else Path("."), os.W_OK):
+        if pinned:
+            return "merge"
+        if not os.access(out.resolve().parent, os.W_OK):
             raise InputError(f"--out {out}: its parent folder is not writable")
         return "replace"
     if not force:

@@ -1,0 +1,183 @@
+"""``opcheck report`` end to end on tiny configurations: files, HTML, schema, determinism, refusal, bad input."""
+import base64
+import html
+import contextlib
+import io
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from opcheck.report.schema import validate
+from opcheck.report.writer import MARKER
+
+TINY = ("--quick", "--n", "24", "--steps", "15", "--seed", "3", "--test-fraction", "0.25")
+
+
+def run(*argv):
+    """``opcheck`` in-process; (exit code, stdout, stderr)."""
+    from opcheck.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(["report", *map(str, argv)])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("r") / "rep"
+    code, out, err = run(*TINY, "--jobs", "1", "--out", folder)
+    assert code == 0, err
+    return folder, out, err
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.stack, self.tables = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.imgs.append(dict(attrs))
+        elif tag not in ("meta", "br"):
+            self.stack.append(tag)
+        self.tables += tag == "table"
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+
+def test_folder_has_every_file(report):
+    folder, out, _ = report
+    doc = json.loads((folder / "results.json").read_text())
+    plots = [p["file"] for p in doc["plots"]]
+    assert sorted(plots) == ["init_ratio.png", "loss_curves.png", "threshold_vs_n.png", "width_sweep.png"]
+    for name in ["report.html", "report.md", "results.json", *plots]:
+        assert (folder / name).stat().st_size > 0
+    for name in plots:
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    marker = json.loads((folder / MARKER).read_text())
+    assert set(marker["files"]) == {"report.html", "report.md", "results.json", *plots}
+    assert str(folder / "report.html") in " ".join(out.split())  # the summary ends with the path
+    assert "time per part" in out and "width sweep" in out and "plots" in out
+
+
+def test_html_parses_and_embeds_every_plot(report):
+    folder, _, _ = report
+    text = (folder / "report.html").read_text()
+    p = _Images()
+    p.feed(text)
+    p.close()
+    assert p.stack == [] and p.tables >= 4
+    by_file = {img["data-file"]: img["src"] for img in p.imgs}
+    doc = json.loads((folder / "results.json").read_text())
+    for plot in doc["plots"]:
+        src = by_file[plot["file"]]
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]) == (folder / plot["file"]).read_bytes()
+    assert "src=\"http" not in text and "<script" not in text  # self-contained
+    for finding in doc["findings"]:
+        assert html.escape(finding) in text
+    md = (folder / "report.md").read_text()
+    assert all(f"]({p['file']})" in md for p in doc["plots"]) and "## Findings" in md
+
+
+def test_results_json_matches_schema_and_content(report):
+    folder, _, _ = report
+    doc = json.loads((folder / "results.json").read_text())
+    assert validate(doc) == []
+    w = doc["sweeps"]["width"]
+    assert w["n"] == 24 and w["widths"] == [6, 12, 24, 48, 96, 192]
+    for pt in w["points"]:
+        q = pt["quantities"]
+        assert (q["mu_phi"] == 0) == (pt["d1"] < 24)  # phi(W0 X) is d1 x n: rank <= d1
+        assert q["sigma_min_jacobian"] >= q["mu_phi"] * (1 - 1e-9)  # Lemma 3: the W-block only adds
+        assert pt["gd"]["steps_run"] <= 15 and pt["gd"]["test_error"]["n_test"] == 8
+        assert pt["hypotheses_hold"] == all(h["holds"] for h in pt["hypotheses"])
+    assert doc["sweeps"]["samples"]["ns"] == [9, 15, 24]
+    r = doc["sweeps"]["init_ratio"]
+    assert [p["ratio"] for p in r["points"]] == [0.01, 0.1, 1.0, 10.0, 100.0]
+    for p in r["points"]:
+        assert p["init"]["omega1"] * p["init"]["omega2"] == pytest.approx(r["product"])
+        assert p["gd"]["curve"]["lazy_gap"] is not None
+    prov = doc["provenance"]
+    words = prov["command_line"].split()
+    assert words[:2] == ["opcheck", "report"] and {"--quick", "--seed", "--test-fraction"} <= set(words) and "--jobs" not in words
+    assert words[words.index("--n") + 1] == "24" and words[words.index("--steps") + 1] == "15"
+    assert len(prov["data"]["raw_sha256"]) == 64 and len(prov["data"]["prepared_sha256"]) == 64
+    assert prov["seeds"]["seed"] == 3 and prov["libraries"]["numpy"]
+
+
+def _without_timings(doc):
+    doc = dict(doc)
+    doc.pop("timings")
+    return doc
+
+
+def test_same_seed_same_results_whatever_the_workers(report):
+    """Rerun into the same folder (an earlier report: replaced without --force) with 2 worker processes."""
+    folder, _, _ = report
+    first = json.loads((folder / "results.json").read_text())
+    code, out, err = run(*TINY, "--jobs", "2", "--out", folder)
+    assert code == 0, err
+    assert "replaced an earlier report" in out
+    again = json.loads((folder / "results.json").read_text())
+    assert again["timings"]["jobs"] == 2 and first["timings"]["jobs"] == 1
+    assert _without_timings(again) == _without_timings(first)  # byte-for-byte the same numbers, provenance included
+
+
+def test_points_equal_opcheck_verify(tmp_path, capsys):
+    """With nothing held out, a width-sweep point is exactly `opcheck verify --n N --width D --seed S`."""
+    from opcheck.cli import main
+
+    code, _, err = run("--quick", "--n", "16", "--steps", "3", "--sweeps", "width", "--test-fraction", "0", "--seed", "4", "--jobs", "1", "--out", tmp_path / "w")
+    assert code == 0, err
+    doc = json.loads((tmp_path / "w" / "results.json").read_text())
+    assert doc["sweeps"]["samples"] is None and doc["sweeps"]["init_ratio"] is None
+    pt = doc["sweeps"]["width"]["points"][3]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["verify", "--n", "16", "--width", str(pt["d1"]), "--seed", "4", "--json"])
+    ver = json.loads(capsys.readouterr().out)
+    for k in ("mu_phi", "sigma_min_jacobian", "c_needed", "h0"):
+        assert pt["quantities"][k] == ver["quantities"][k]
+
+
+def test_refusal_and_force(tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("\\begin{document}")
+    code, out, err = run("--quick", "--out", foreign)
+    assert code == 2 and out == ""
+    assert err.startswith("opcheck: error: ") and "--force" in err and err.count("\n") == 1
+    assert sorted(p.name for p in foreign.iterdir()) == ["thesis.tex"]  # refused before any work
+    code, _, err = run("--quick", "--n", "12", "--steps", "3", "--sweeps", "width", "--jobs", "1", "--force", "--out", foreign)
+    assert code == 0, err
+    names = {p.name for p in foreign.iterdir()}
+    assert {"thesis.tex", "report.html", "results.json", MARKER} <= names
+    assert (foreign / "thesis.tex").read_text() == "\\begin{document}"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (("--sweeps", "bogus"), "unknown sweep"),
+    (("--test-fraction", "1.5"), "--test-fraction"),
+    (("--n", "5000"), "use a smaller --n"),
+    (("--steps", "0"), "--steps"),
+    (("--tol", "-1"), "--tol"),
+    (("--jobs", "0"), "--jobs"),
+    (("--activation", "swish9"), "activation"),
+    (("--init", "orthogonal"), "init"),
+    (("--dataset", "mnist"), "unknown dataset"),
+    (("nonexistent.npy",), "file not found"),
+    (("--constant", "0"), "--constant"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path, argv, needle):
+    code, out, err = run(*argv, "--out", tmp_path / "x")
+    assert code == 2 and out == ""
+    assert err.startswith("opcheck: error: ") and err.count("\n") == 1 and needle in err
+    assert not (tmp_path / "x").exists()
