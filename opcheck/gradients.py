@@ -29,7 +29,7 @@ Hessian-vector product is
     (∇²h v)_W = 2 [ (Vᵀ J v + dVᵀ R) ⊙ B  +  (Vᵀ R) ⊙ C ⊙ Q ] Xᵀ
     (∇²h v)_V = 2 [ (J v) Aᵀ  +  R (B ⊙ Q)ᵀ ] .
 
-Each product costs two GEMMs of size n·d0·d1 and four of size n·d1·d2; the
+Each product costs two GEMMs of size n·d0·d1 and six of size n·d1·d2; the
 Hessian itself (p × p, p = d1 (d0 + d2)) is never formed.  For ReLU φ'' is a
 Dirac mass at 0; the products here use the a.e. value φ'' = 0, i.e. they are the
 Hessian wherever no pre-activation sits exactly at the kink.
