@@ -72,6 +72,13 @@ class Activation:
     twice_differentiable: bool
     odd: bool
     kinks: tuple[float, ...] = field(default=())
+    fused: Callable[[Array], tuple[Array, Array]] | None = None  # (φ, φ') sharing work
+
+    def phi_and_dphi(self, x: Array) -> tuple[Array, Array]:
+        """``(φ(x), φ'(x))`` — one pass where the activation shares work between them."""
+        if self.fused is not None:
+            return self.fused(x)
+        return self.phi(x), self.dphi(x)
 
     # ----------------------------------------------------------------- Hermite
     def hermite_coefficients(self, max_order: int, scale: float = 1.0) -> Array:
@@ -189,6 +196,12 @@ def _normal_cdf(x: Array) -> Array:
     return special.ndtr(x)
 
 
+def _gelu_fused(x: Array) -> tuple[Array, Array]:
+    cdf = _normal_cdf(x)
+    xpdf = x * _normal_pdf(x)
+    return x * cdf, cdf + xpdf
+
+
 def _gelu() -> Activation:
     return Activation(
         name="gelu",
@@ -202,6 +215,7 @@ def _gelu() -> Activation:
         ddphi_max=SupConstant(math.sqrt(2.0 / math.pi), "x = 0", "closed form"),
         twice_differentiable=True,
         odd=False,
+        fused=_gelu_fused,
     )
 
 

@@ -61,8 +61,7 @@ class LossGrad:
 def loss_and_gradient(params: Params, X: np.ndarray, Y: np.ndarray, act: Activation) -> LossGrad:
     """``h(Θ)`` (eq. 16) and ``∇h(Θ) = 2 Jᵀ R = (2((VᵀR) ⊙ B) Xᵀ, 2 R Aᵀ)``."""
     P = params.W @ X
-    A = act.phi(P)
-    B = act.dphi(P)
+    A, B = act.phi_and_dphi(P)
     R = params.V @ A
     R -= Y
     g = vjp(params.V, A, B, X, 2.0 * R)
@@ -88,8 +87,7 @@ class HessianProducts:
             raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
         self.params, self.X, self.block = params, X, block
         P = params.W @ X
-        self.A = act.phi(P)
-        self.B = act.dphi(P)
+        self.A, self.B = act.phi_and_dphi(P)
         self.R = params.V @ self.A - Y
         self.S = (params.V.T @ self.R) * act.ddphi(P)  # (Vᵀ R) ⊙ C
         d1, d0 = params.W.shape

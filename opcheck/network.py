@@ -99,8 +99,10 @@ class Forward:
 def forward(params: Params, X: np.ndarray, act: Activation, with_derivative: bool = True) -> Forward:
     """Evaluate eq. (15) on the columns of X (and φ' for the Jacobian)."""
     pre = params.W @ X
-    A = act.phi(pre)
-    B = act.dphi(pre) if with_derivative else np.empty((0, 0))
+    if with_derivative:
+        A, B = act.phi_and_dphi(pre)
+    else:
+        A, B = act.phi(pre), np.empty((0, 0))
     return Forward(A, B, params.V @ A)
 
 

@@ -81,3 +81,12 @@ def test_assumption_bullets_name_the_failures(name):
 def test_unknown_activation():
     with pytest.raises(InputError, match="unknown activation"):
         get_activation("swish2")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fused_values_match_separate(name):
+    a = get_activation(name)
+    x = np.linspace(-6, 6, 1001)
+    f, d = a.phi_and_dphi(x)
+    np.testing.assert_allclose(f, a.phi(x), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(d, a.dphi(x), rtol=0, atol=1e-15)
