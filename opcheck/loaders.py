@@ -157,33 +157,8 @@ def _load_npy(path: str) -> np.ndarray:
     return arr
 
 
-def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray | None]:
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path} is not a valid .npz file ({_short(exc)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} is a plain .npy array, not a .npz archive; rename it to .npy")
-    with archive:
-        keys = set(archive.files)
-        if "X" not in keys:
-            raise InputError(f"{path} has no array 'X' (found: {', '.join(sorted(keys)) or 'nothing'}); save samples as X=..., labels as y=...")
-        if "y" in keys and "Y" in keys:
-            raise InputError(f"{path} has both 'y' and 'Y'; keep one label array")
-        try:
-            X = archive["X"]
-            y = archive["y"] if "y" in keys else archive["Y"] if "Y" in keys else None
-        except ValueError as exc:
-            if "pickle" in str(exc).lower():
-                raise InputError(f"{path} holds pickled Python objects; opcheck loads plain numeric arrays only (allow_pickle=False)") from None
-            raise InputError(f"{path}: cannot read arrays ({_short(exc)})") from None
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:
-            raise InputError(f"{path}: cannot read arrays ({_short(exc)})") from None
-    return X, y
-
-
-def _load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Named arrays from an .npz (allow_pickle=False), each required."""
+def _open_npz(path: str) -> np.lib.npyio.NpzFile:
+    """Open an .npz archive with ``allow_pickle=False``; anything else is an InputError."""
     if not os.path.exists(path):
         raise InputError(f"file not found: {path}")
     try:
@@ -191,15 +166,42 @@ def _load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise InputError(f"{path} is not a valid .npz file ({_short(exc)})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} is not a .npz archive")
-    with archive:
+        raise InputError(f"{path} is a plain .npy array, not a .npz archive; rename it to .npy")
+    return archive
+
+
+def _read_npz(archive: np.lib.npyio.NpzFile, path: str, key: str) -> np.ndarray:
+    """One array of an open archive; pickled members are refused."""
+    try:
+        return archive[key]
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise InputError(f"{path} holds pickled Python objects; opcheck loads plain numeric arrays only (allow_pickle=False)") from None
+        raise InputError(f"{path}: cannot read '{key}' ({_short(exc)})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(f"{path}: cannot read '{key}' ({_short(exc)})") from None
+
+
+def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    with _open_npz(path) as archive:
+        keys = set(archive.files)
+        if "X" not in keys:
+            raise InputError(f"{path} has no array 'X' (found: {', '.join(sorted(keys)) or 'nothing'}); save samples as X=..., labels as y=...")
+        if "y" in keys and "Y" in keys:
+            raise InputError(f"{path} has both 'y' and 'Y'; keep one label array")
+        label_key = "y" if "y" in keys else "Y" if "Y" in keys else None
+        X = _read_npz(archive, path, "X")
+        y = _read_npz(archive, path, label_key) if label_key else None
+    return X, y
+
+
+def _load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Named arrays from an .npz (allow_pickle=False), each required."""
+    with _open_npz(path) as archive:
         missing = [k for k in names if k not in archive.files]
         if missing:
             raise InputError(f"{path} lacks {', '.join(missing)} (found: {', '.join(archive.files) or 'nothing'})")
-        try:
-            return {k: archive[k] for k in names}
-        except ValueError as exc:
-            raise InputError(f"{path}: cannot read arrays ({_short(exc)}); pickled objects are refused") from None
+        return {k: _read_npz(archive, path, k) for k in names}
 
 
 def _parse_float(cell: str) -> float | None:
