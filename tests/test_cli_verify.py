@@ -153,6 +153,12 @@ def _bad_inputs(tmp):
     cases["negative omega"] = ([tmp / "ok.npy", "--omega1", "-1"], "--omega1")
     cases["data and dataset"] = ([tmp / "ok.npy", "--dataset", "digits"], "not both")
     cases["n too large"] = ([tmp / "ok.npy", "--n", "50"], "exceeds")
+    np.savez(tmp / "init_missing.npz", W0=np.ones((5, 3)))
+    cases["init without V0"] = ([tmp / "ok.npy", "--init-params", tmp / "init_missing.npz"], "lacks V0")
+    np.savez(tmp / "init_shape.npz", W0=np.ones((5, 4)), V0=np.ones((1, 5)))
+    cases["init wrong d0"] = ([tmp / "ok.npy", "--init-params", tmp / "init_shape.npz"], "W0 has 4 columns")
+    np.savez(tmp / "init_obj.npz", W0=np.array([None, 1], dtype=object), V0=np.ones((1, 2)))
+    cases["init pickled"] = ([tmp / "ok.npy", "--init-params", tmp / "init_obj.npz"], "pickled")
     return cases
 
 
