@@ -36,11 +36,20 @@ def test_threshold_is_extrapolated_when_only_condition_9_fails():
     th = scan.hypotheses
     assert th.kind == "extrapolated" and th.width == pytest.approx(1e6, rel=1e-9)
     assert "only (9) fails" in th.note
+    assert scan.order_extrapolation.x == pytest.approx(1e6, rel=1e-9)  # slope -2 is the truth here: both agree
     # with C = 1e12 / 400^2, (9) holds from d1 = 400 on: measured, bracketed by 200
     C = 1e12 / 400**2 * (1 + 1e-12)
     pts = [point(100, d, 1e12 * d**-2.0, failing=(C9,) if 1e12 * d**-2.0 > C else ()) for d in (100, 200, 400, 800)]
     scan = width_scan(pts, d0=64, constant=C, tol=1e-2, steps=10)
     assert scan.hypotheses.kind == "measured" and scan.hypotheses.width == 400 and scan.hypotheses.bracket == (200, 400)
+
+
+def test_order_analysis_extrapolation_differs_from_a_steeper_fit():
+    pts = [point(100, d, 1e20 * d**-4.0, failing=(C9,)) for d in (200, 400, 800)]
+    scan = width_scan(pts, 64, 1.0, 1e-2, 10)
+    assert scan.hypotheses.width == pytest.approx(1e5, rel=1e-9)  # fitted slope -4: 1e20 d^-4 = 1
+    assert scan.order_extrapolation.x == pytest.approx(800 * math.sqrt(1e20 / 800**4), rel=1e-12)  # slope -2 from d1 = 800
+    assert scan.order_extrapolation.x > scan.hypotheses.width
 
 
 def test_other_failures_are_not_extrapolated():

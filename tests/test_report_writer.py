@@ -9,7 +9,7 @@ from opcheck.loaders import load_builtin
 from opcheck.report import writer
 from opcheck.report.config import ReportConfig
 from opcheck.report.plots import Plot
-from opcheck.report.run import run_report
+from opcheck.report.run import prepare, run_report
 from opcheck.report.schema import RESULTS_SCHEMA, validate
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"not really an image"
@@ -25,7 +25,7 @@ def results():
     def build(r, m):
         return build_dataset(r, n=m, labels="teacher", d2=1, normalize=True, seed=1, activation="gelu", init="lecun", width=None, omega1=None, omega2=None)
 
-    res = run_report(raw, build, ReportConfig(n=12, steps=5, quick=True, sweeps=("width",), test_fraction=0.25), jobs=1)
+    res = run_report(prepare(raw, build, ReportConfig(n=12, steps=5, quick=True, sweeps=("width",), test_fraction=0.25)), jobs=1)
     doc = res.as_dict()
     doc["provenance"] = {"opcheck_version": "x", "command_line": "opcheck report", "options": {}, "seeds": {"seed": 1},
                          "data": {"source": "sphere", "raw_sha256": "0" * 64}, "machine": {"platform": "p", "cpu_count": 2},

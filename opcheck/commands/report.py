@@ -153,7 +153,7 @@ def register(app: typer.Typer) -> None:
             prepared = prepare(raw, build, config)  # every input error surfaces here, before the bars
         columns = (SpinnerColumn(), TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("[dim]{task.fields[detail]}"))
         with Progress(*columns, console=err, transient=True) as bars:
-            result = run_report(prepared, None, config, jobs=workers, progress=_Bars(bars))
+            result = run_report(prepared, jobs=workers, progress=_Bars(bars))
             status = bars.add_task("plots and files", total=2, detail="")
             t = time.perf_counter()
             prov = collect(_command_line(ctx), config.as_dict() | {"out": str(out), "data": str(data) if data else None,

@@ -63,6 +63,13 @@ def width_findings(w: WidthScan, constant: float) -> list[str]:
             f"{cmp} the order analysis' d1^{ORDER_ANALYSIS_C_EXPONENT:g} [derived]."
         )
     out.append(_threshold_sentence(w.hypotheses, "Width at which every measured hypothesis holds"))
+    if w.order_extrapolation is not None and w.hypotheses.kind != "measured":
+        steeper = w.c_fit.ok and w.c_fit.exponent_ci is not None and w.c_fit.exponent_ci[1] < ORDER_ANALYSIS_C_EXPONENT
+        out.append(
+            f"Continued instead with the order analysis' slope d1^{ORDER_ANALYSIS_C_EXPONENT:g} from d1 = {w.points[-1].spec.d1}, (9) would hold with C = {constant:g} "
+            f"near d1 ≈ {num(w.order_extrapolation.x)} (EXTRAPOLATED [derived])"
+            + ("; the measured fall is steeper than that slope, so if it flattens towards it beyond the grid the fitted extrapolation above is optimistic." if steeper else ".")
+        )
     out.append(_threshold_sentence(w.gd, "Width at which gradient descent reaches --tol"))
     ref = f"(21) with constant 1 asks d1 >= n^(3/2)/d0 = {num(w.headline_21)}"
     if w.bound_20 is not None:
@@ -90,6 +97,9 @@ def sample_findings(s: SampleSweep) -> list[str]:
         )
     else:
         out.append(f"Sample-size sweep at d0 = {s.d0} (n = {ns}): no exponent for the hypotheses' threshold ({f.note}).")
+    o = s.order_fit
+    if o.ok:
+        out.append(f"With the order analysis' slope d1^-2 continued from each n's widest width instead, the threshold grows like n^{o.exponent:.3g} ({_ci(o)}) [derived, EXTRAPOLATED].")
     g = s.gd_fit
     if g.ok:
         out.append(f"The gradient-descent threshold grows like n^{g.exponent:.3g} ({_ci(g)}; measured grid widths, so quantised to factors of 2).")

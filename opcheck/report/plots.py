@@ -111,7 +111,10 @@ def threshold_plot(samples: dict) -> Plot:
             hi = np.where(np.isfinite(hi), hi, y * 1e3)
             ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="o", mfc="white", color=color, ms=7, capsize=3,
                         label=f"{name}: EXTRAPOLATED from C_needed trend")
-    for key, name, color in (("fit_hypotheses", "hypotheses", "C0"), ("fit_gd", "GD", "C3")):
+    order = [(s["n"], s["c_needed_order_extrapolation"]["x"]) for s in samples["scans"] if s.get("c_needed_order_extrapolation")]
+    if order:
+        ax.plot(*zip(*order), "s", mfc="white", color="C2", ms=7, label="hypotheses hold: EXTRAPOLATED with the order analysis' d1^-2 [derived]")
+    for key, name, color in (("fit_hypotheses", "hypotheses", "C0"), ("fit_order_analysis", "order-analysis slope", "C2"), ("fit_gd", "GD", "C3")):
         if samples[key]["exponent"] is not None:
             _fit_line(ax, samples[key], ns, f"{name}: " + _fit_label(samples[key], "n"), color=color, lw=2)
     ax.set_xscale("log")

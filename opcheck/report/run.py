@@ -1,8 +1,9 @@
 """Run the chosen sweeps and gather them into one :class:`ReportResult` (results.json).
 
-Order: build the data splits (one per n), then each sweep in turn — width,
-sample size, init ratio — through one :class:`~opcheck.report.executor.Runner`
-(points shared between sweeps run once).  Nothing here prints; progress goes to
+:func:`prepare` validates the options, plans the grids and builds the data
+splits (one per n) — every input error surfaces there; :func:`run_report` then
+runs each sweep in turn (width, sample size, init ratio) through one
+:class:`~opcheck.report.executor.Runner` (points shared between sweeps run once).  Nothing here prints; progress goes to
 the optional :class:`Progress` callbacks and the wall-clock time of each part
 into ``timings``.
 """
@@ -119,9 +120,8 @@ def prepare(raw: RawSamples, build: Builder, config: ReportConfig) -> Prepared:
     return Prepared(config, plan, splits, jsonable(data), started, time.perf_counter() - t)
 
 
-def run_report(raw: RawSamples | Prepared, build: Builder | None, config: ReportConfig, jobs: int = 1, progress: Progress | None = None) -> ReportResult:
-    """All chosen sweeps on ``raw`` (prepared by ``build`` as ``opcheck verify`` does), or on a :class:`Prepared`."""
-    prep = raw if isinstance(raw, Prepared) else prepare(raw, build, config)
+def run_report(prep: Prepared, jobs: int = 1, progress: Progress | None = None) -> ReportResult:
+    """All chosen sweeps on the prepared data (see :func:`prepare`)."""
     config, plan, splits = prep.config, prep.plan, prep.splits
     prog = progress or Progress()
     parts: dict[str, float] = {"data": prep.seconds}

@@ -8,7 +8,10 @@ Thresholds (:class:`Threshold`) are read off a width grid at fixed n:
   implied constant ``C_needed = h0 β² ν²/(α_f μ⁶)`` is fitted as a power of d1
   on the widths ``d1 ≥ 2n`` (where μ_Φ is away from its structural zero at
   d1 = n) and solved for ``C_needed = --constant``: an **extrapolation**, labelled
-  so.  Under the order analysis C_needed ∝ d1^{-2} [derived, theory.md §5].
+  so.  Under the order analysis C_needed ∝ d1^{-2} [derived, theory.md §5]; the
+  width that slope gives from the widest point is reported beside the fitted one
+  (a fitted fall steeper than d1^{-2} makes the fitted extrapolation optimistic
+  if the trend flattens towards the order analysis beyond the grid).
 * **gd** — the smallest grid width from which on gradient descent reached
   ``h < --tol`` within ``--steps`` at every larger grid width.  Never
   extrapolated.
@@ -100,6 +103,21 @@ def hypotheses_threshold(points: list[PointResult], fit: PowerFit, constant: flo
                      f"only (9) fails at d1 = {widest.spec.d1} (C_needed = {widest.q('c_needed'):.3g} > C = {constant:g}); " + ext.note), ext
 
 
+def order_analysis_extrapolation(points: list[PointResult], constant: float) -> Extrapolation | None:
+    """Width where C_needed would reach C if it fell like d1^{-2} from the widest measured point [derived].
+
+    ``d1* = d1_max · (C_needed(d1_max)/C)^{1/2}`` — the order analysis' slope (theory.md §5) instead of the
+    fitted one.  None when (9) already holds at the widest width or C_needed is not finite there.
+    """
+    widest = points[-1]
+    c = widest.q("c_needed")
+    if not (math.isfinite(c) and c > constant):
+        return None
+    x = widest.spec.d1 * math.sqrt(c / constant)
+    return Extrapolation(constant, x, None, float(widest.spec.d1),
+                         f"C_needed = {c:.3g} at d1 = {widest.spec.d1} continued with the order analysis' slope d1^-2 [derived], solved for C = {constant:g}")
+
+
 def gd_threshold(points: list[PointResult], tol: float, steps: int) -> Threshold:
     trained = [p for p in points if p.gd is not None]
     if not trained:
@@ -127,6 +145,7 @@ class WidthScan:
     c_fit: PowerFit
     c_fit_widths: tuple[int, ...]
     c_extrapolation: Extrapolation | None
+    order_extrapolation: Extrapolation | None
     hypotheses: Threshold
     gd: Threshold
     bound_20: float | None
@@ -144,6 +163,7 @@ class WidthScan:
                              "order_analysis_exponent": ORDER_ANALYSIS_C_EXPONENT,
                              "order_analysis_source": "derived (theory.md section 5: C_needed ~ d1^-2)"},
             "c_needed_extrapolation": self.c_extrapolation.as_dict() if self.c_extrapolation else None,
+            "c_needed_order_extrapolation": self.order_extrapolation.as_dict() if self.order_extrapolation else None,
             "threshold_hypotheses": self.hypotheses.as_dict(),
             "threshold_gd": self.gd.as_dict(),
             "bound_20": self.bound_20,
@@ -159,7 +179,7 @@ def width_scan(points: list[PointResult], d0: int, constant: float, tol: float, 
     if ext is None and fit.ok:
         ext = extrapolate_to(fit, constant, float(pts[-1].spec.d1), falling=True)
     first = pts[0]
-    return WidthScan(first.spec.n, d0, first.d2, tuple(pts), fit, used, ext, hyp, gd_threshold(pts, tol, steps),
+    return WidthScan(first.spec.n, d0, first.d2, tuple(pts), fit, used, ext, order_analysis_extrapolation(pts, constant), hyp, gd_threshold(pts, tol, steps),
                      first.bound_20, first.bound_20_t, first.headline_21)
 
 
@@ -172,6 +192,7 @@ class SampleSweep:
     scans: tuple[WidthScan, ...]
     hypotheses_fit: PowerFit
     hypotheses_kinds: tuple[str, ...]
+    order_fit: PowerFit
     gd_fit: PowerFit
     bound_20_fit: PowerFit
     bounds: tuple[BoundCurve, ...]
@@ -182,6 +203,7 @@ class SampleSweep:
             "ns": [s.n for s in self.scans],
             "scans": [s.as_dict() for s in self.scans],
             "fit_hypotheses": {**self.hypotheses_fit.as_dict(), "threshold_kinds": list(self.hypotheses_kinds)},
+            "fit_order_analysis": {**self.order_fit.as_dict(), "source": "derived (each n: C_needed continued with slope d1^-2 from the widest width)"},
             "fit_gd": self.gd_fit.as_dict(),
             "fit_bound_20": self.bound_20_fit.as_dict(),
             "paper_exponent": PAPER_N_EXPONENT,
@@ -195,11 +217,13 @@ def sample_sweep(scans: list[WidthScan], d0: int, bounds: tuple[BoundCurve, ...]
     hyp = [(s.n, s.hypotheses.width, s.hypotheses.kind) for s in scans if s.hypotheses.width is not None]
     gd = [(s.n, s.gd.width) for s in scans if s.gd.width is not None]
     b20 = [(s.n, s.bound_20) for s in scans if s.bound_20 is not None]
+    order = [(s.n, s.order_extrapolation.x) for s in scans if s.order_extrapolation is not None]
     return SampleSweep(
         d0,
         tuple(scans),
         power_fit([h[0] for h in hyp], [h[1] for h in hyp]),
         tuple(h[2] for h in hyp),
+        power_fit([o[0] for o in order], [o[1] for o in order]),
         power_fit([g[0] for g in gd], [g[1] for g in gd]),
         power_fit([b[0] for b in b20], [b[1] for b in b20]),
         bounds,
