@@ -36,6 +36,11 @@ def _err(gd: dict | None) -> str:
     return _f(gd["test_error"]["value"])
 
 
+def _c(q: dict) -> str:
+    """C_needed; null in JSON means infinite (mu_Phi = 0)."""
+    return "inf (mu_Phi = 0)" if q["c_needed"] is None and q["mu_phi"] == 0 else _f(q["c_needed"])
+
+
 def _threshold(th: dict) -> str:
     if th["kind"] == "measured":
         lo = th["bracket"][0] if th["bracket"] else None
@@ -67,7 +72,7 @@ def _width_blocks(w: dict, figs: dict) -> list[Block]:
     rows = []
     for p in w["points"]:
         q, gd = p["quantities"], p["gd"]
-        rows.append((str(p["d1"]), _f(q["mu_phi"]), _f(q["sigma_min_jacobian"]), _f(q["c_needed"]), _f(q["h0"]),
+        rows.append((str(p["d1"]), _f(q["mu_phi"]), _f(q["sigma_min_jacobian"]), _c(q), _f(q["h0"]),
                      _yes(p["hypotheses_hold"]), ", ".join(p["failing"]) or "—",
                      _f(gd["final_loss"]) if gd else "—", _yes(gd["converged"]) if gd else "—", _err(gd)))
     out.append(Block("table", headers=("d1", "mu_Phi", "sigma_min(J)", "C_needed (9)", "h0", "hypotheses hold", "failing",
@@ -129,7 +134,7 @@ def _ratio_blocks(r: dict, figs: dict) -> list[Block]:
     rows = []
     for p in r["points"]:
         q, gd = p["quantities"], p["gd"] or {}
-        rows.append((f"{p['ratio']:.3g}", _f(p["init"]["omega1"]), _f(p["init"]["omega2"]), _f(q["c_needed"]), _f(q["mu_phi"]),
+        rows.append((f"{p['ratio']:.3g}", _f(p["init"]["omega1"]), _f(p["init"]["omega2"]), _c(q), _f(q["mu_phi"]),
                      _f(gd.get("final_loss")), _yes(gd.get("converged")), _f(gd.get("w_motion")), _f(gd.get("v_motion")),
                      _f(gd.get("max_lazy_gap")), _err(p["gd"])))
     out.append(Block("table", headers=("omega2/omega1", "omega1", "omega2", "C_needed", "mu_Phi", "final loss", "reached tol",
