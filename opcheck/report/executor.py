@@ -24,6 +24,14 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def _init_worker() -> None:
+    """Workers: one BLAS thread; Ctrl-C is the parent's to handle (it terminates the pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _limit_threads()
+
+
 def _limit_threads() -> None:
     try:
         from threadpoolctl import threadpool_limits
@@ -52,14 +60,17 @@ class Runner:
             # they are started here, before any progress display thread runs.
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             ctx = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_limit_threads)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker)
             for fut in [self._pool.submit(os.getpid) for _ in range(self.jobs)]:
                 fut.result()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            if exc_type is not None:  # interrupted or failed: do not wait for running points
+                for proc in list(getattr(self._pool, "_processes", {}).values()):
+                    proc.terminate()
+            self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
             self._pool = None
 
     def run(self, tasks: Iterable[tuple[PointSpec, SplitData]], on_done: Callable[[PointResult], None] | None = None) -> tuple[list[PointResult], float]:
