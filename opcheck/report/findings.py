@@ -78,6 +78,15 @@ def width_findings(w: WidthScan, constant: float) -> list[str]:
     return out
 
 
+def _verdicts(fit) -> str:
+    out = []
+    for name, e in (("this paper's 3/2", PAPER_N_EXPONENT), ("the quadratic priors' 2", 2.0), ("Du et al.'s 6", 6.0)):
+        inside = _inside(fit, e)
+        if inside is not None:
+            out.append(f"{'includes' if inside else 'excludes'} {name}")
+    return f"; the interval {', '.join(out)}." if out else "."
+
+
 def sample_findings(s: SampleSweep) -> list[str]:
     out = []
     ns = ", ".join(str(sc.n) for sc in s.scans)
@@ -86,20 +95,12 @@ def sample_findings(s: SampleSweep) -> list[str]:
         kinds = sorted(set(s.hypotheses_kinds))
         label = " (thresholds EXTRAPOLATED from the C_needed trend at every n)" if kinds == ["extrapolated"] else (
             f" (threshold kinds: {', '.join(s.hypotheses_kinds)})" if "extrapolated" in kinds else " (measured thresholds)")
-        verdicts = []
-        for name, e in (("this paper's 3/2", PAPER_N_EXPONENT), ("the quadratic priors' 2", 2.0), ("Du et al.'s 6", 6.0)):
-            inside = _inside(f, e)
-            if inside is not None:
-                verdicts.append(f"{'includes' if inside else 'excludes'} {name}")
-        out.append(
-            f"Sample-size sweep at d0 = {s.d0} (n = {ns}): the hypotheses' width threshold grows like n^{f.exponent:.3g} ({_ci(f)}){label}"
-            + (f"; the interval {', '.join(verdicts)}." if verdicts else ".")
-        )
+        out.append(f"Sample-size sweep at d0 = {s.d0} (n = {ns}): the hypotheses' width threshold grows like n^{f.exponent:.3g} ({_ci(f)}){label}" + _verdicts(f))
     else:
         out.append(f"Sample-size sweep at d0 = {s.d0} (n = {ns}): no exponent for the hypotheses' threshold ({f.note}).")
     o = s.order_fit
     if o.ok:
-        out.append(f"With the order analysis' slope d1^-2 continued from each n's widest width instead, the threshold grows like n^{o.exponent:.3g} ({_ci(o)}) [derived, EXTRAPOLATED].")
+        out.append(f"With the order analysis' slope d1^-2 continued from each n's widest width instead, the threshold grows like n^{o.exponent:.3g} ({_ci(o)}) [derived, EXTRAPOLATED]" + _verdicts(o))
     g = s.gd_fit
     if g.ok:
         out.append(f"The gradient-descent threshold grows like n^{g.exponent:.3g} ({_ci(g)}; measured grid widths, so quantised to factors of 2).")
