@@ -145,7 +145,8 @@ def test_points_equal_opcheck_verify(tmp_path, capsys):
         main(["verify", "--n", "16", "--width", str(pt["d1"]), "--seed", "4", "--json"])
     ver = json.loads(capsys.readouterr().out)
     for k in ("mu_phi", "sigma_min_jacobian", "c_needed", "h0"):
-        assert pt["quantities"][k] == ver["quantities"][k]
+        # same data, same Theta0; only the BLAS thread count may differ (report: one thread)
+        assert pt["quantities"][k] == pytest.approx(ver["quantities"][k], rel=1e-9)
 
 
 def test_refusal_and_force(tmp_path):
