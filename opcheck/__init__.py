@@ -19,4 +19,8 @@ Verification
 
 Every reported number carries its source: ``paper`` or ``derived`` (theory.md).
 """
+from opcheck import _blas_guard
+
+_blas_guard.apply()  # before anything imports numpy: see opcheck/_blas_guard.py
+
 __version__ = "0.1.0"

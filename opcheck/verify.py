@@ -184,6 +184,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
 
     say("Jacobian Gram J J^T (structured)" if formed else "Jacobian spectrum (matrix-free Lanczos)")
     sj, sw = _jacobian_spectra(params, A, B, X, formed, config.seed)
+    sj = _floor_by_v_block(sj, sa)
     lap("jacobian_spectrum")
 
     quantities, conditions, reqs, verdict = _assemble(dataset, config, act, scales, params, fw, sx, sa, sv0, sj, sw, kr, d1)
@@ -260,6 +261,22 @@ def _jacobian_spectra(params: Params, A: np.ndarray, B: np.ndarray, X: np.ndarra
     if sw is None:
         sw = spectra.structural_zero(lmax_w, f"d1 d0 = {p_w} < d2 n = {N}: the W-block has more rows than columns")
     return sj, sw
+
+
+def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Extremes:
+    """σ_min(J) ≥ σ_min(φ(W0X)) = μ_Φ, because J Jᵀ = I ⊗ AᵀA + (PSD W-block).
+
+    When λ_min(J Jᵀ) is below the Gram's resolution (reported as 0) but μ_Φ,
+    computed by SVD of φ(W0X) itself with far finer resolution, is positive, the
+    Gram's 0 is a rounding floor, not a zero: report the certified lower bound
+    μ_Φ instead, and say that σ_min(J) lies in [μ_Φ, √resolution].
+    """
+    if sj.lambda_min > 0 or sa.sigma_min <= 0 or sj.method == spectra.Method.STRUCTURAL.value:
+        return sj
+    upper = math.sqrt(sj.resolution)
+    note = (f"lambda_min(J J^T) is below the Gram's resolution {sj.resolution:.2e}; sigma_min(J) lies in "
+            f"[mu_Phi, {upper:.3g}] and the certified lower bound mu_Phi = {sa.sigma_min:.3g} is reported")
+    return spectra.Extremes(sa.sigma_min**2, sj.lambda_max, sj.method, sj.iterations, sj.residual_min, sj.residual_max, sj.resolution, note)
 
 
 def _activation_summary(act: Activation, omega1: float) -> dict:

@@ -114,3 +114,17 @@ def test_loaded_params_must_match_data():
     bad = Params(np.ones((7, 4)), np.ones((2, 7)))
     with pytest.raises(InputError, match="W0 has 4 columns"):
         run_verify(ds, VerifyConfig(), params=bad)
+
+
+def test_gram_rounding_floor_is_replaced_by_the_certified_v_block_bound():
+    from opcheck import spectra
+    from opcheck.verify import _floor_by_v_block
+
+    floor = spectra.Extremes(0.0, 100.0, spectra.Method.SHIFT_INVERT.value, 10, 0.0, 0.0, 1e-8, "numerically singular")
+    v_block = spectra.Extremes(1e-14, 50.0, spectra.Method.SVD.value, 1, 0.0, 0.0, 1e-28, "")
+    out = _floor_by_v_block(floor, v_block)
+    assert out.sigma_min == pytest.approx(1e-7) and "[mu_Phi" in out.note
+    structural = spectra.structural_zero(100.0, "rank")
+    assert _floor_by_v_block(structural, v_block).sigma_min == 0.0  # a true zero stays zero
+    resolved = spectra.Extremes(4.0, 100.0, spectra.Method.DENSE.value, 1, 0.0, 0.0, 1e-12, "")
+    assert _floor_by_v_block(resolved, v_block) is resolved

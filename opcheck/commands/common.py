@@ -11,7 +11,7 @@ from opcheck import memory
 from opcheck.activations import get_activation
 from opcheck.data import Dataset, headline_width, prepare_dataset
 from opcheck.errors import InputError
-from opcheck.loaders import RawSamples, load_builtin, load_file
+from opcheck.loaders import DIGITS_DEFAULT_N, RawSamples, load_builtin, load_file
 from opcheck.network import Params, forward, init_scales, sample_params
 
 
@@ -26,6 +26,14 @@ def load_raw(data: Path | None, dataset: str | None, n: int | None, d0: int | No
     if label_column is not None:
         raise InputError("--label-column applies to .csv files only")
     return load_builtin(dataset or "digits", n, d0, seed)
+
+
+def default_subset(data: Path | None, dataset: str | None, n: int | None) -> int | None:
+    """``opcheck verify`` on the built-in digits without ``--n`` takes a seeded subset of
+    ``DIGITS_DEFAULT_N`` samples (the full 1797 make J Jᵀ of order 17 970: minutes, not seconds)."""
+    if n is None and data is None and (dataset or "digits").strip().lower() == "digits":
+        return DIGITS_DEFAULT_N
+    return n
 
 
 def make_teacher(activation: str, init: str | None, width: int | None, omega1: float | None, omega2: float | None):

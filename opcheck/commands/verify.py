@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from opcheck.commands.common import build_dataset, check_train_options, load_init_params, load_raw, save_init, training_progress
+from opcheck.commands.common import build_dataset, check_train_options, default_subset, load_init_params, load_raw, save_init, training_progress
 from opcheck.conclusions import check_conclusions, combined_report
 from opcheck.render import json_out
 from opcheck.render.verify_view import render_verify
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
     def verify(
         data: Optional[Path] = typer.Argument(None, help="Samples as rows: .npy (X), .npz (X and y or Y), or .csv. Default: --dataset digits."),
         dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in data: digits (scikit-learn, 1797 x 64, real) or sphere (uniform on the unit sphere)."),
-        n: Optional[int] = typer.Option(None, "--n", help="Seeded random subset of N samples (for sphere: how many to generate)."),
+        n: Optional[int] = typer.Option(None, "--n", help="Seeded random subset of N samples (digits default: 1000 of 1797; for sphere: how many to generate)."),
         d0: Optional[int] = typer.Option(None, "--d0", help="Input dimension for --dataset sphere."),
         label_column: Optional[str] = typer.Option(None, "--label-column", help="CSV label column: header name or 0-based index."),
         labels: str = typer.Option("teacher", "--labels", help="Targets when the data have none: teacher | random | zeros."),
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
         train_layers: str = typer.Option("both", "--train-layers", help="both (the paper) | first (W only) | second (V only)."),
     ) -> None:
         """Check the hypotheses of Theorem 3 (Lemma 3, conditions (9), (13), (19), (20), (21)) on DATA at initialization."""
+        n = default_subset(data, dataset, n)
         params = load_init_params(init_params) if init_params is not None else None
         raw = load_raw(data, dataset, n, d0, label_column, seed)
         if params is not None:
