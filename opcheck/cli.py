@@ -83,10 +83,14 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         raise SystemExit(_one_line("out of memory; try a smaller --n or --width")) from None
     except typer.Exit as exc:
+        if exc.exit_code == 130:  # Typer's translation of KeyboardInterrupt
+            typer.echo("opcheck: interrupted", err=True)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("opcheck: interrupted", err=True)
         raise SystemExit(130) from None
+    if code == 130:  # Typer returns KeyboardInterrupt as exit code 130 in non-standalone mode
+        typer.echo("opcheck: interrupted", err=True)
     raise SystemExit(code if isinstance(code, int) else 0)
 
 
