@@ -71,8 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False, prog_name="opcheck")
     except InputError as exc:
         raise SystemExit(_one_line(str(exc))) from None
-    except _NoArgs as exc:  # bare `opcheck`: show help, exit 0
-        typer.echo(exc.ctx.get_help() if getattr(exc, "ctx", None) else "opcheck --help")
+    except _NoArgs:  # bare `opcheck`: Typer has printed the help already
         raise SystemExit(0) from None
     except _Usage as exc:
         raise SystemExit(_one_line(exc.format_message())) from None
