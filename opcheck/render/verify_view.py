@@ -116,6 +116,10 @@ def quantities_table(result: dict) -> Table:
         q = prov[k]
         label = SHORT.get(k) or (f"σ_min(X^*{k.rsplit('_', 1)[-1]})" if k.startswith("sigma_min_x_star_") else k)
         t.add_row(label, num(q["value"]), _src(q["source"]), escape(q["equation"]), k)
+    t.caption = (
+        "PL α at Θ0 certifies h(Θ0) ≤ ‖∇h(Θ0)‖²/(2α) at Θ0 only; PL α on ball certifies h ≤ ‖∇h‖²/(2α) "
+        "at every Θ in ball(Θ0, ρ) (Lemma 1). C_needed: (9) holds with universal constant C iff C ≥ C_needed."
+    )
     return t
 
 
