@@ -21,6 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from _timing import best_of  # noqa: E402
 from opcheck.activations import get_activation  # noqa: E402
 from opcheck.gram import jacobian_gram  # noqa: E402
 
@@ -39,13 +40,6 @@ def explicit_jacobian_vectorised(W, V, X, act):
     return J.reshape(d2 * n, -1)
 
 
-def best_of(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> None:

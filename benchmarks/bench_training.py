@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _timing import best_of  # noqa: E402
 from opcheck import seeding  # noqa: E402
 from opcheck.activations import get_activation  # noqa: E402
 from opcheck.data import prepare_dataset  # noqa: E402
@@ -40,13 +41,6 @@ from opcheck.loaders import load_builtin  # noqa: E402
 from opcheck.network import Params, init_scales, sample_params  # noqa: E402
 
 
-def best_of(fn, repeat=3):
-    best, out = math.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def naive_gradient(W, V, X, Y, act):
