@@ -8,6 +8,7 @@ on stderr and exit status 2 (design.md "Interfaces"), and passes through the
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -33,7 +34,7 @@ app = typer.Typer(
         "Theorem checker for 'Subquadratic Overparameterization for Shallow Neural Networks' "
         "(Song, Ramezani-Kebrya, Pethick, Eftekhari, Cevher, NeurIPS 2021).\n\n"
         "Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; "
-        "2 = bad input or usage."
+        "2 = bad input or usage; 3 = internal error (a bug: please report it)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -85,6 +86,12 @@ def main(argv: list[str] | None = None) -> None:
         if exc.exit_code == 130:  # Typer's translation of KeyboardInterrupt
             typer.echo("opcheck: interrupted", err=True)
         raise SystemExit(exc.exit_code) from None
+    except Exception as exc:  # a bug, not bad input: one line, exit 3, traceback on request
+        if os.environ.get("OPCHECK_DEBUG"):
+            raise
+        typer.echo(f"opcheck: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+                   "(a bug in opcheck; rerun with OPCHECK_DEBUG=1 for the traceback and please report it)", err=True)
+        raise SystemExit(3) from None
     except KeyboardInterrupt:
         typer.echo("opcheck: interrupted", err=True)
         raise SystemExit(130) from None

@@ -22,4 +22,8 @@ _PURPOSES = {
 
 def rng(seed: int, purpose: str) -> np.random.Generator:
     """The generator for ``purpose`` under ``seed`` (a fixed, documented stream id)."""
+    if int(seed) < 0:
+        from opcheck.errors import InputError
+
+        raise InputError(f"--seed must be a non-negative integer, got {seed}")
     return np.random.default_rng(np.random.SeedSequence([int(seed), _PURPOSES[purpose]]))

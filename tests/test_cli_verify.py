@@ -171,3 +171,19 @@ def test_every_bad_input_is_one_line_exit_two(run_cli, tmp_path):
         assert lines[0].startswith("opcheck: error:"), (label, res.err)
         assert needle.lower() in lines[0].lower(), (label, lines[0])
         assert "Traceback" not in res.err and res.out == "", label
+
+
+def test_negative_seed_is_a_usage_error(run_cli):
+    for cmd in (["verify", "--dataset", "sphere", "--n", "10", "--d0", "3"], ["bound", "--n", "100", "--d0", "10"]):
+        res = run_cli(*cmd, "--seed", "-1")
+        assert res.code == 2 and "--seed" in res.err and len(res.err.strip().splitlines()) == 1, res
+
+
+def test_a_bug_is_one_line_and_exit_three(run_cli, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("opcheck.commands.verify.run_verify", broken)
+    res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "3")
+    assert res.code == 3 and res.err.startswith("opcheck: internal error: RuntimeError: boom"), res
+    assert "Traceback" not in res.err and len(res.err.strip().splitlines()) == 1

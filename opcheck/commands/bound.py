@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         delta: float = typer.Option(DEFAULT_DELTA, "--delta", help="Failure probability delta of Du et al."),
         data: Optional[str] = typer.Option(None, "--data", help="Samples (.npy/.npz/.csv, rows): use their sigma_max(X), sigma_min(X^{*t}) and lambda0."),
         dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in samples instead of --data: digits or sphere."),
-        seed: int = typer.Option(0, "--seed", help="Seed for subsets and the sphere dataset."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Seed for subsets and the sphere dataset."),
         solve_for: str = typer.Option("d1", "--solve-for", help="d1: the width each theorem needs; n: the largest n at --width."),
         width: Optional[float] = typer.Option(None, "--width", help="Hidden width D1 for --solve-for n."),
         theorem: Optional[List[str]] = typer.Option(None, "--theorem", help="Show only this registry entry (repeatable), e.g. song2021-21, du2019, condition-9."),

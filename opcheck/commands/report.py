@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder that is not an opcheck report (other files are kept)."),
         quick: bool = typer.Option(False, "--quick", help="Smaller sweeps (n = 100, fewer widths, 100 GD steps): under a minute on 2 cores."),
         n: Optional[int] = typer.Option(None, "--n", help="Training samples n of the width and init-ratio sweeps (default 200; --quick 100); the sample sweep spans n/4 .. 1.6 n."),
-        seed: int = typer.Option(0, "--seed", help="Seed of every random stream (subsets, split, init, teacher, Lanczos)."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Seed of every random stream (subsets, split, init, teacher, Lanczos)."),
         activation: str = typer.Option("gelu", "--activation", "-a", help="gelu | softplus | tanh | sigmoid | silu | relu."),
         init: str = typer.Option("lecun", "--init", help="lecun | he | xavier for the width and sample sweeps (the ratio sweep uses the He product)."),
         test_fraction: float = typer.Option(0.2, "--test-fraction", help="Fraction of each drawn pool held out for the test error (0 = none)."),

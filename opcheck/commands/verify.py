@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         omega1: Optional[float] = typer.Option(None, "--omega1", help="Std of W0 entries (overrides --init)."),
         omega2: Optional[float] = typer.Option(None, "--omega2", help="Std of V0 entries (overrides --init)."),
         width: Optional[int] = typer.Option(None, "--width", help="Hidden width d1 (default: ceil(n^1.5/d0), at least n)."),
-        seed: int = typer.Option(0, "--seed", help="Seed of every random stream (subset, init, teacher)."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Seed of every random stream (subset, init, teacher)."),
         constant: float = typer.Option(1.0, "--constant", help="The universal constant C hidden by O(.) in (9), (13), (20), (21)."),
         kappa_max: float = typer.Option(2.0, "--kappa-max", help="Threshold for (19) kappa_init = omega1 omega2 sqrt(d0 d1); 2 admits He, as the paper states."),
         lr: Optional[float] = typer.Option(None, "--lr", help="Step size to check against (13) (and to train with, with --train)."),
