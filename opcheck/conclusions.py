@@ -52,6 +52,7 @@ def check_conclusions(
     tol: float | None = None,
     layers: str = "both",
     seed: int = 0,
+    sigma_points: int = 4,
     progress: Callable[[int, float], None] | None = None,
     stage: Callable[[str], None] | None = None,
 ) -> Conclusions:
@@ -65,7 +66,7 @@ def check_conclusions(
         tol, tol_source = DEFAULT_RELATIVE_TOL * h0, f"default 1e-8 h0 = {DEFAULT_RELATIVE_TOL * h0:.3g}"
     else:
         tol_source = "user (--tol)"
-    config = TrainConfig(steps=steps, lr=lr, tol=tol, layers=layers, seed=seed)
+    config = TrainConfig(steps=steps, lr=lr, tol=tol, layers=layers, seed=seed, sigma_points=sigma_points)
     say("Hessian of h at Theta0 (Lanczos on exact Hessian-vector products)")
     hx = hessian_extremes(p0, X, Y, act, block="both", seed=seed)
     say("gradient descent")

@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
         steps: int = typer.Option(1000, "--steps", help="Gradient-descent steps (with --train)."),
         tol: Optional[float] = typer.Option(None, "--tol", help="Stop once h < tol (default 1e-8 h0)."),
         train_layers: str = typer.Option("both", "--train-layers", help="both (the paper) | first (W only) | second (V only)."),
+        sigma_points: int = typer.Option(4, "--sigma-points", min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2."),
     ) -> None:
         """Check the hypotheses of Theorem 3 (Lemma 3, conditions (9), (13), (19), (20), (21)) on DATA at initialization."""
         n = default_subset(data, dataset, n)
@@ -66,7 +67,7 @@ def register(app: typer.Typer) -> None:
         concl = None
         if train:
             with training_progress(err, steps) as (on_step, on_stage):
-                concl = check_conclusions(result, activation=activation, steps=steps, lr=lr, tol=tol, layers=train_layers, seed=seed, progress=on_step, stage=on_stage)
+                concl = check_conclusions(result, activation=activation, steps=steps, lr=lr, tol=tol, layers=train_layers, seed=seed, sigma_points=sigma_points, progress=on_step, stage=on_stage)
         out = combined_report(result, concl)
         if as_json:
             json_out.emit(out)
