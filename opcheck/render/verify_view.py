@@ -73,7 +73,7 @@ def data_panel(d: dict, init: dict) -> Panel:
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold")
     t.add_column()
-    t.add_row("source", str(d["source"]) + (f"  (random subset of {d['subset_of']})" if d.get("subset_of") else ""))
+    t.add_row("source", str(d["source"]) + (f"  (seeded random subset of {d['n']} of its {d['subset_of']} samples)" if d.get("subset_of") else ""))
     t.add_row("shape", f"n = {d['n']}, d0 = {d['d0']}, d1 = {d['d1']}, d2 = {d['d2']}")
     t.add_row("labels", str(d["labels"]))
     if d["normalized"]:
