@@ -38,12 +38,13 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck import gram, memory, spectra
+from opcheck import memory, spectra
 from opcheck.activations import Activation
 from opcheck.errors import InputError
 from opcheck.gradients import loss_and_gradient
-from opcheck.hessian import HessianExtremes, extreme_eigenpair, hessian_lambda_max
+from opcheck.hessian import HessianExtremes, hessian_lambda_max
 from opcheck.jacobian import jvp, vjp
+from opcheck.jacobian_spectrum import jacobian_extremes
 from opcheck.network import Params
 from opcheck.results import jsonable
 from opcheck.smoothness import SmoothnessResult, measure_smoothness  # noqa: F401  (re-export)
@@ -186,38 +187,8 @@ def _jvp_block(V0, A0, B0, X, g: Params, layers: str) -> np.ndarray:
 
 
 def trained_jacobian_extremes(V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, K: np.ndarray, layers: str, seed: int = 0) -> spectra.Extremes:
-    """Extreme singular values² of the Jacobian of the trained block at (V, A = φ(WX), B = φ'(WX)).
-
-    ``both``: ``J Jᵀ`` (:func:`opcheck.gram.jacobian_gram`); ``first``: ``J_W J_Wᵀ``;
-    ``second``: ``J_V J_Vᵀ = I ⊗ AᵀA``, whose spectrum is that of ``AᵀA``.  The Gram
-    is formed when it fits in memory, else the products run matrix-free.  When the
-    rank is provably below the Gram's size, λ_min = 0 is structural.
-    """
-    d1, n = A.shape
-    d2, d0 = V.shape[0], X.shape[0]
-    if layers == "second":
-        size, rank_bound = n, min(n, d1)
-        matvec = lambda u: A.T @ (A @ u)  # noqa: E731
-        formed = lambda: gram.v_block_gram(A)  # noqa: E731
-        fits = memory.fits(memory.float64_bytes((n, n), (n, n)))
-    else:
-        size = d2 * n
-        rank_bound = min(size, d1 * d0 + (d2 * d1 if layers == "both" else 0))
-        dv_on = layers == "both"
-
-        def matvec(u: np.ndarray) -> np.ndarray:
-            U = u.reshape(d2, n)
-            g = vjp(V, A, B, X, U)
-            return (jvp(V, A, B, X, g.W, g.V if dv_on else np.zeros_like(g.V))).ravel()
-
-        formed = (lambda: gram.jacobian_gram(V, A, B, K)) if dv_on else (lambda: gram.w_block_gram(V, B, K))
-        fits = memory.fits(gram.gram_bytes(n, d1, d2))
-    if rank_bound < size:
-        top = extreme_eigenpair(matvec, size, np.ones(size), tol=1e-8)
-        return spectra.structural_zero(top.value, f"rank <= {rank_bound} < {size} rows: the Gram is singular, sigma_min = 0 exactly")
-    if fits:
-        return spectra.gram_extremes(formed(), seed=seed)
-    return spectra.operator_extremes(matvec, size, seed=seed)
+    """Extreme singular values² of the trained block's Jacobian (:mod:`opcheck.jacobian_spectrum`)."""
+    return jacobian_extremes(V, A, B, X, (layers,), seed, K)[layers]
 
 
 def _check_inputs(X, Y, params0: Params, config: TrainConfig, mu: float, rho: float, nu: float) -> None:

@@ -44,7 +44,7 @@ def khatri_rao_extremes(X: np.ndarray, ts: range | list[int] = range(1, 5), seed
         Kt = K**t
         bound = symmetric_rank_bound(d0, t)
         if n > bound:
-            lmax = spectra.gram_extremes(Kt.copy(), seed).lambda_max if n <= spectra.DENSE_LIMIT else float(np.linalg.norm(Kt, 2))
+            lmax = spectra.top_eigenvalue(lambda u, Kt=Kt: Kt @ u, n, seed)
             out.append(KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value))
             continue
         ext = spectra.gram_extremes(Kt, seed)

@@ -134,6 +134,12 @@ def operator_extremes(matvec: Callable[[np.ndarray], np.ndarray], N: int, seed: 
     return Extremes(lam, lmax, Method.LANCZOS.value, it_max + it_min, r_min, r_max, res, note)
 
 
+def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], N: int, seed: int = 0) -> float:
+    """λ_max of a symmetric operator by Lanczos (used where λ_min is structurally 0)."""
+    v0 = seeding.rng(seed, "lanczos").standard_normal(N)
+    return _lanczos_top(matvec, N, v0)[0]
+
+
 def matrix_singular_extremes(M: np.ndarray) -> Extremes:
     """Extreme singular values of a dense matrix by SVD, stored as λ = σ².
 

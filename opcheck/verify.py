@@ -21,11 +21,11 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck import gram, memory, spectra
+from opcheck import memory, spectra
 from opcheck.activations import Activation, get_activation
 from opcheck.data import Dataset, headline_width
 from opcheck.errors import InputError
-from opcheck.jacobian import jvp, vjp
+from opcheck.jacobian_spectrum import jacobian_extremes
 from opcheck.khatri_rao import KhatriRaoPower, khatri_rao_extremes
 from opcheck.network import InitScales, Params, forward, init_scales, sample_params
 from opcheck.results import Condition, Quantity, all_hold, jsonable
@@ -123,15 +123,14 @@ def check_params(params: Params, dataset: Dataset) -> None:
         raise InputError("W0 or V0 has non-finite entries")
 
 
-def plan_memory(n: int, d0: int, d1: int, d2: int) -> bool:
-    """Refuse if φ(W0X) cannot be held; return whether the formed Gram fits (else matrix-free)."""
+def plan_memory(n: int, d0: int, d1: int, d2: int) -> None:
+    """Refuse if φ(W0X) cannot be held (the Gram itself falls back to matrix-free products)."""
     base = memory.float64_bytes((d1, n), (d1, n), (d1, n), (d1, d0), (d2, d1), (n, n))
     memory.require(
         base,
         f"phi(W0 X) and phi'(W0 X) at width d1 = {d1}, n = {n}",
         "use a smaller --width or a smaller sample with --n",
     )
-    return memory.fits(base + gram.gram_bytes(n, d1, d2))
 
 
 def _ball_note(mu: float) -> str:
@@ -162,11 +161,11 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         check_params(params, dataset)
     d1 = resolve_width(dataset, config, params)
     scales = init_scales(config.init, d0, d1, d2, config.omega1, config.omega2)
-    formed = plan_memory(n, d0, d1, d2)
+    plan_memory(n, d0, d1, d2)
     loaded = params is not None
     if params is None:
         params = sample_params(scales, d0, d1, d2, rng(config.seed, "init"))
-    X, Y = dataset.X, dataset.Y
+    X = dataset.X
 
     say("data spectra: sigma_max(X), sigma_min(X^{*t})")
     sx = spectra.matrix_singular_extremes(X)
@@ -182,8 +181,9 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     sv0 = spectra.matrix_singular_extremes(params.V)
     lap("phi_spectrum")
 
-    say("Jacobian Gram J J^T (structured)" if formed else "Jacobian spectrum (matrix-free Lanczos)")
-    sj, sw = _jacobian_spectra(params, A, B, X, formed, config.seed)
+    say("Jacobian spectra (structured Gram, or matrix-free Lanczos when it does not fit)")
+    ext = jacobian_extremes(params.V, A, B, X, ("both", "first"), config.seed)
+    sj, sw = ext["both"], ext["first"]
     sj = _floor_by_v_block(sj, sa)
     lap("jacobian_spectrum")
 
@@ -221,48 +221,6 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     )
 
 
-def _jacobian_spectra(params: Params, A: np.ndarray, B: np.ndarray, X: np.ndarray, formed: bool, seed: int) -> tuple[spectra.Extremes, spectra.Extremes]:
-    """Extremes of J Jᵀ and of the W-block J_W J_Wᵀ (structural zeros by rank count)."""
-    V = params.V
-    d1, d0 = params.W.shape
-    d2, n = V.shape[0], X.shape[1]
-    N = d2 * n
-    p, p_w = d1 * (d0 + d2), d1 * d0
-    if formed:
-        Gw = gram.w_block_gram(V, B, X.T @ X)
-        G = gram.jacobian_gram(V, A, B, X.T @ X, w_block=Gw.copy())
-        sj = spectra.gram_extremes(G, seed) if p >= N else None
-        if sj is None:
-            lmax = spectra.gram_extremes(G, seed).lambda_max
-        del G
-        sw = spectra.gram_extremes(Gw, seed) if p_w >= N else None
-        if sw is None:
-            lmax_w = spectra.gram_extremes(Gw, seed).lambda_max
-        del Gw
-    else:
-        def full(u: np.ndarray) -> np.ndarray:
-            U = u.reshape(d2, n)
-            g = vjp(V, A, B, X, U)
-            return jvp(V, A, B, X, g.W, g.V).ravel()
-
-        def wonly(u: np.ndarray) -> np.ndarray:
-            U = u.reshape(d2, n)
-            g = vjp(V, A, B, X, U)
-            return jvp(V, A, B, X, g.W, np.zeros_like(V)).ravel()
-
-        sj = spectra.operator_extremes(full, N, seed) if p >= N else None
-        if sj is None:
-            lmax = spectra.operator_extremes(full, N, seed).lambda_max
-        sw = spectra.operator_extremes(wonly, N, seed) if p_w >= N else None
-        if sw is None:
-            lmax_w = spectra.operator_extremes(wonly, N, seed).lambda_max
-    if sj is None:
-        sj = spectra.structural_zero(lmax, f"p = d1(d0+d2) = {p} < d2 n = {N}: J has more rows than columns")
-    if sw is None:
-        sw = spectra.structural_zero(lmax_w, f"d1 d0 = {p_w} < d2 n = {N}: the W-block has more rows than columns")
-    return sj, sw
-
-
 def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Extremes:
     """σ_min(J) ≥ σ_min(φ(W0X)) = μ_Φ, because J Jᵀ = I ⊗ AᵀA + (PSD W-block).
 
@@ -297,7 +255,7 @@ def _activation_summary(act: Activation, omega1: float) -> dict:
 
 def _assemble(dataset, config, act, scales: InitScales, params, fw, sx, sa, sv0, sj, sw, kr: list[KhatriRaoPower], d1: int):
     """Lemma 3 quantities, PL constants, conditions and the verdict."""
-    n, d0, d2 = dataset.n, dataset.d0, dataset.d2
+    n, d0 = dataset.n, dataset.d0
     C = config.constant
     dmax, ddmax = act.dphi_max.value, act.ddphi_max.value
     s_x, mu, s_a, s_v0 = sx.sigma_max, sa.sigma_min, sa.sigma_max, sv0.sigma_max
@@ -363,7 +321,7 @@ def _assemble(dataset, config, act, scales: InitScales, params, fw, sx, sa, sv0,
             not failed_bullets, "paper", ("fails: " + ", ".join(failed_bullets)) if failed_bullets else f"{act.name} satisfies every bullet", relation="is",
         ),
         Condition("init scale", "(19)", kappa, config.kappa_max, kappa <= config.kappa_max * (1 + 1e-12), "paper",
-                  f"kappa_init = omega1 omega2 sqrt(d0 d1); threshold --kappa-max (the paper states LeCun (1) and He (2) satisfy (19))"),
+                  "kappa_init = omega1 omega2 sqrt(d0 d1); threshold --kappa-max (the paper states LeCun (1) and He (2) satisfy (19))"),
         Condition("mu_Phi > 0", "Lemma 3", mu, 0.0, mu > 0, "paper", sa.note or "phi(W0 X) has full column rank", relation=">"),
         Condition("sigma_min(J) > 0", "Def. 1", sj.sigma_min, 0.0, sj.sigma_min > 0, "paper", sj.note or "J has full row rank: a (mu, nu)-near-isometry with mu = mu_Phi", relation=">"),
         Condition("initial loss small enough", "(9)", c_needed, C, c_needed <= C, "paper",

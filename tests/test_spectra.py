@@ -75,3 +75,24 @@ def test_matrix_singular_extremes(shape):
     s = np.linalg.svd(M, compute_uv=False)
     e = spectra.matrix_singular_extremes(M)
     assert abs(e.sigma_max - s[0]) < 1e-12 * s[0] and abs(e.sigma_min - s[-1]) < 1e-10 * s[0]
+
+
+def test_structural_zero_when_j_has_more_rows_than_columns():
+    from opcheck.jacobian_spectrum import jacobian_extremes
+
+    rng = np.random.default_rng(4)
+    d0, n, d1, d2 = 2, 10, 3, 3  # p = d1 (d0 + d2) = 15 < d2 n = 30; W-block 6 < 30; V-block rank 3 < 10
+    X = rng.standard_normal((d0, n))
+    X /= np.linalg.norm(X, axis=0)
+    W, V = rng.standard_normal((d1, d0)), rng.standard_normal((d2, d1))
+    act = get_activation("gelu")
+    pre = W @ X
+    A, B = act.phi(pre), act.dphi(pre)
+    J = explicit_jacobian(W, V, X, act.phi, act.dphi)
+    ext = jacobian_extremes(V, A, B, X, ("both", "first", "second"))
+    refs = {"both": J, "first": J[:, : d1 * d0], "second": A}
+    for block, M in refs.items():
+        e = ext[block]
+        assert e.method == spectra.Method.STRUCTURAL.value and e.lambda_min == 0.0, block
+        s0 = np.linalg.svd(M, compute_uv=False)[0]
+        assert abs(e.sigma_max - s0) <= 1e-8 * s0, block

@@ -97,7 +97,7 @@ def activation_panel(a: dict) -> Panel:
     for i in range(len(a["hermite_unit_scale"])):
         h.add_column(f"c{i}", justify="right")
     h.add_row("s = 1", *[num(c, 3) for c in a["hermite_unit_scale"]])
-    h.add_row(f"s = ω1", *[num(c, 3) for c in a["hermite_init_scale"]])
+    h.add_row("s = ω1", *[num(c, 3) for c in a["hermite_init_scale"]])
     h.caption = escape(f"c_i = E[φ(s g) He_i(g)]; s = 1 is the paper's literal statement, s = ω1 = {num(a['init_scale'])} the pre-activation scale [derived]")
     head = Text(f"{a['name']}: {a['formula']}   sup|phi'| = {num(a['dphi_max']['value'], 7)} ({a['dphi_max']['method']}, {a['dphi_max']['where']}),  sup|phi''| = {num(a['ddphi_max']['value'], 7)} ({a['ddphi_max']['method']}, {a['ddphi_max']['where']})")
     return Panel(Group(head, t, h), title="activation", box=box.ROUNDED)

@@ -71,7 +71,7 @@ def _holds_from(points: list[PointResult], ok) -> tuple[int | None, list[int]]:
 def _measured(criterion: str, points: list[PointResult], start: int, sporadic: list[int], what: str) -> Threshold:
     lo = points[start - 1].spec.d1 if start > 0 else None
     w = points[start].spec.d1
-    note = f"{what} at every grid width >= {w}" + (f" (the smallest width tried)" if lo is None else f"; not at d1 = {lo}")
+    note = f"{what} at every grid width >= {w}" + (" (the smallest width tried)" if lo is None else f"; not at d1 = {lo}")
     if sporadic:
         note += f"; also at the isolated width(s) {', '.join(map(str, sporadic))} below"
     return Threshold(criterion, "measured", float(w), (lo, float(w)), None, note)

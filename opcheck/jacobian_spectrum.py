@@ -1,0 +1,92 @@
+"""Extreme singular values of the Jacobian of Φ and of its layer blocks.
+
+Blocks (rows ordered (k, a), see :mod:`opcheck.gram`):
+
+* ``both``   — the full J; Gram ``J Jᵀ = I ⊗ AᵀA + J_W J_Wᵀ``, rank ≤ d1 (d0 + d2);
+* ``first``  — J_W = ∂Φ/∂W; Gram ``J_W J_Wᵀ``, rank ≤ d1 d0;
+* ``second`` — J_V = ∂Φ/∂V = I ⊗ φ(WX)ᵀ; its spectrum is that of ``AᵀA`` (n × n), rank ≤ min(n, d1).
+
+When the rank bound is below the Gram's order, σ_min = 0 is structural and only
+λ_max is computed (one Lanczos run).  Otherwise the Gram is formed when it fits
+in memory (:func:`opcheck.spectra.gram_extremes`) and the products run
+matrix-free through jvp/vjp when it does not
+(:func:`opcheck.spectra.operator_extremes`).  ``both`` and ``first`` share one
+W-block Gram when both are asked for.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from opcheck import gram, memory, spectra
+from opcheck.jacobian import jvp, vjp
+
+BLOCKS = ("both", "first", "second")
+
+
+def _rank_bound(block: str, n: int, d0: int, d1: int, d2: int) -> tuple[int, int, str]:
+    """(Gram order, rank bound, reason text when the bound makes σ_min structurally 0)."""
+    if block == "second":
+        return n, min(n, d1), f"d1 = {d1} < n = {n}: phi(W X) has rank at most d1"
+    if block == "first":
+        return d2 * n, d1 * d0, f"d1 d0 = {d1 * d0} < d2 n = {d2 * n}: the W-block has more rows than columns"
+    return d2 * n, d1 * (d0 + d2), f"p = d1(d0+d2) = {d1 * (d0 + d2)} < d2 n = {d2 * n}: J has more rows than columns"
+
+
+def _matvec(block: str, V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``u ↦ G u`` for the block's Gram, matrix-free."""
+    if block == "second":
+        return lambda u: A.T @ (A @ u)
+    d2, n = V.shape[0], X.shape[1]
+    with_v = block == "both"
+
+    def mv(u: np.ndarray) -> np.ndarray:
+        g = vjp(V, A, B, X, u.reshape(d2, n))
+        return jvp(V, A, B, X, g.W, g.V if with_v else np.zeros_like(g.V)).ravel()
+
+    return mv
+
+
+def jacobian_extremes(
+    V: np.ndarray,
+    A: np.ndarray,
+    B: np.ndarray,
+    X: np.ndarray,
+    blocks: Sequence[str] = ("both",),
+    seed: int = 0,
+    K: np.ndarray | None = None,
+) -> dict[str, spectra.Extremes]:
+    """λ_min, λ_max of each requested block's Gram at (V, A = φ(WX), B = φ'(WX))."""
+    d1, n = A.shape
+    d2, d0 = V.shape[0], X.shape[0]
+    K = X.T @ X if K is None else K
+    formed = memory.fits(gram.gram_bytes(n, d1, d2))
+    out: dict[str, spectra.Extremes] = {}
+    w_gram: np.ndarray | None = None  # shared by 'both' and 'first'
+    for block in blocks:
+        size, rank, reason = _rank_bound(block, n, d0, d1, d2)
+        mv = _matvec(block, V, A, B, X)
+        if block == "second":
+            G = gram.v_block_gram(A) if memory.fits(memory.float64_bytes((n, n), (n, n))) else None
+        elif formed:
+            if w_gram is None:
+                w_gram = gram.w_block_gram(V, B, K)
+            keep = block == "both" and "first" in blocks[blocks.index(block) + 1 :]
+            if block == "both":
+                G = gram.jacobian_gram(V, A, B, K, w_block=w_gram.copy() if keep else w_gram)
+                if not keep:
+                    w_gram = None
+            else:
+                G, w_gram = w_gram, None
+        else:
+            G = None
+        if rank < size:
+            top = spectra.top_eigenvalue((lambda u, G=G: G @ u) if G is not None else mv, size, seed)
+            out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly")
+        elif G is not None:
+            out[block] = spectra.gram_extremes(G, seed)  # G may be overwritten
+        else:
+            out[block] = spectra.operator_extremes(mv, size, seed)
+        del G
+    return out
