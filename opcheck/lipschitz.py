@@ -38,7 +38,7 @@ import numpy as np
 
 from opcheck import seeding
 from opcheck.activations import Activation
-from opcheck.hessian import extreme_eigenpair
+from opcheck.spectra import extreme_eigenpair
 from opcheck.jacobian import jvp, vjp
 from opcheck.network import Params
 
