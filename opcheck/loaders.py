@@ -198,7 +198,7 @@ def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     return X, y
 
 
-def _load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+def load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Named arrays from an .npz (allow_pickle=False), each required."""
     with _open_npz(path) as archive:
         missing = [k for k in names if k not in archive.files]

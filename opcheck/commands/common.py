@@ -85,9 +85,9 @@ def build_dataset(
 
 def load_init_params(path: Path) -> Params:
     """``--init-params``: an .npz with W0 (d1 × d0) and V0 (d2 × d1)."""
-    from opcheck.loaders import _load_npz_arrays  # local: loaders owns file parsing
+    from opcheck.loaders import load_npz_arrays
 
-    arrays = _load_npz_arrays(str(path), ("W0", "V0"))
+    arrays = load_npz_arrays(str(path), ("W0", "V0"))
     W, V = (np.asarray(arrays[k]) for k in ("W0", "V0"))
     for name, a in (("W0", W), ("V0", V)):
         if a.ndim != 2:
