@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from _timing import best_of  # noqa: E402
-from opcheck.activations import get_activation  # noqa: E402
-from opcheck.gram import jacobian_gram  # noqa: E402
+from opcheck.model.activations import get_activation  # noqa: E402
+from opcheck.linalg.gram import jacobian_gram  # noqa: E402
 
 
 def explicit_jacobian_vectorised(W, V, X, act):
@@ -72,9 +72,9 @@ def main() -> None:
     nd, dd0, dd1, dd2 = 1000, 64, 4000, 10
     print(f"explicit Jacobian at the digits size (n={nd}, d1={dd1}): {dd2 * nd * dd1 * (dd0 + dd2) * 8 / 1e9:.1f} GB; structured Gram {(dd2 * nd) ** 2 * 8 / 1e9:.1f} GB")
     if "--skip-full" not in sys.argv:
-        from opcheck.data import prepare_dataset
-        from opcheck.loaders import load_builtin
-        from opcheck.verify import VerifyConfig, run_verify
+        from opcheck.data.prepare import prepare_dataset
+        from opcheck.data.loaders import load_builtin
+        from opcheck.checks.hypotheses import VerifyConfig, run_verify
 
         ds = prepare_dataset(load_builtin("digits", None, None, 0), n=nd, seed=0)
         t = time.perf_counter()

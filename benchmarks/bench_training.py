@@ -3,7 +3,7 @@
 Size: n = 1000 samples of sklearn digits (d0 = 64, unit-norm), d1 = 4000, d2 = 10
 (one-hot), LeCun init, GELU.  Prints:
 
-  * steps per second of :func:`opcheck.dynamics.train` (σ_min tracking off), with
+  * steps per second of :func:`opcheck.checks.gradient_descent.train` (σ_min tracking off), with
     and without the linearised run used for the laziness gap;
   * a breakdown of one analytic gradient step, each GEMM timed on its own, and the
     share of the step spent in BLAS (GEMMs) versus elementwise φ/φ' and updates;
@@ -31,14 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _timing import best_of  # noqa: E402
 from opcheck import seeding  # noqa: E402
-from opcheck.activations import get_activation  # noqa: E402
-from opcheck.data import prepare_dataset  # noqa: E402
-from opcheck.dynamics import TrainConfig, train, trained_jacobian_extremes  # noqa: E402
-from opcheck.gradients import HessianProducts, loss_and_gradient  # noqa: E402
-from opcheck.hessian import hessian_extremes, hessian_lambda_max  # noqa: E402
-from opcheck.lipschitz import jacobian_difference_norm  # noqa: E402
-from opcheck.loaders import load_builtin  # noqa: E402
-from opcheck.network import Params, init_scales, sample_params  # noqa: E402
+from opcheck.model.activations import get_activation  # noqa: E402
+from opcheck.data.prepare import prepare_dataset  # noqa: E402
+from opcheck.checks.gradient_descent import TrainConfig, train, trained_jacobian_extremes  # noqa: E402
+from opcheck.linalg.loss_derivatives import HessianProducts, loss_and_gradient  # noqa: E402
+from opcheck.linalg.hessian_spectrum import hessian_extremes, hessian_lambda_max  # noqa: E402
+from opcheck.checks.lipschitz import jacobian_difference_norm  # noqa: E402
+from opcheck.data.loaders import load_builtin  # noqa: E402
+from opcheck.model.network import Params, init_scales, sample_params  # noqa: E402
 
 
 

@@ -3,35 +3,26 @@
 Paper: C. Song, A. Ramezani-Kebrya, T. Pethick, A. Eftekhari, V. Cevher,
 "Subquadratic Overparameterization for Shallow Neural Networks", NeurIPS 2021.
 
-Catalogue (modules; each has one idea and cites the paper's equations)
-----------------------------------------------------------------------
-Activations and data
-    activations.get_activation    φ, φ', φ'', sup constants, Hermite c_i(s), Assumption 2 bullets
-    loaders.load_file / load_builtin   .npy/.npz/.csv and built-in digits/sphere, validated
-    data.prepare_dataset          subset, labels, Assumption 2 normalisation -> Dataset (X d0×n, Y d2×n)
-Network and Jacobian
-    network.init_scales / sample_params / forward / loss     eqs. (15)–(17), κ_init of (19)
-    jacobian.jvp / vjp            J v and Jᵀ u without forming J
-    gram.jacobian_gram            the structured J Jᵀ = I ⊗ AᵀA + [K ⊙ Bᵀ diag(V_k V_k') B]
-    spectra.gram_extremes / operator_extremes   λ_min, λ_max with solver health
-    khatri_rao.khatri_rao_extremes            σ(X^{*t}) via (XᵀX)^{∘t}
-Hypotheses (opcheck verify)
-    verify.run_verify             Lemma 3, PL constants, conditions (9), (13), (19), (20), (21)
-    width_bound / theory.xi       (20) with the derived ξ_t, headline (21)
-Conclusions (opcheck verify --train)
-    gradients, hessian            ∇h and exact Hessian-vector products of (16); Lanczos extremes
-    dynamics.train                gradient descent with ball, rate (14), laziness tracking
-    lipschitz, smoothness         measured Lipschitz lower estimate of J beside β_Φ
-    conclusions.check_conclusions the conclusions as condition rows
-Bounds (opcheck bound)
-    theory                        the theorem registry (sympy), evaluation, solve-for-n
-Report (opcheck report)
-    report                        sweeps, fits, plots, atomic HTML/Markdown/JSON writer
+Layout (imports flow one way: commands -> report/render -> checks/theory ->
+linalg/model/data -> _runtime; ``tests/test_layering.py`` enforces it)
+----------------------------------------------------------------------------
+_runtime/   blas_guard (OpenBLAS kernel guard), memory (planner), seeding
+data/       loaders (.npy/.npz/.csv, built-ins), prepare (Assumption 2 -> Dataset), splits
+model/      activations (φ, φ', φ'', sups, Hermite c_i(s)), network (eqs. 15-17, κ_init of 19)
+linalg/     jacobian (J v, Jᵀ u), gram (structured J Jᵀ), spectra (eigen-solvers with health),
+            jacobian_spectrum, khatri_rao (σ(X^{*t})), loss_derivatives (∇h, Hessian products),
+            hessian_spectrum (Lanczos extremes of the Hessian)
+checks/     records (typed results), hypotheses (Lemma 3, (9), (13), (19), (20), (21)),
+            width_requirements, gradient_descent, smoothness, lipschitz, conclusions
+theory/     the sympy registry of this paper's and prior bounds, ξ, evaluation
+report/     sweeps, fits, findings, plots, the atomic HTML/Markdown/JSON writer
+render/     terminal views and strict JSON
+commands/   the Typer commands verify, bound, report
 
 Every reported number carries its source: ``paper`` or ``derived`` (theory.md).
 """
-from opcheck import _blas_guard
+from opcheck._runtime import blas_guard as _blas_guard
 
-_blas_guard.apply()  # before anything imports numpy: see opcheck/_blas_guard.py
+_blas_guard.apply()  # before anything imports numpy: see opcheck/_runtime/blas_guard.py
 
 __version__ = "0.1.0"

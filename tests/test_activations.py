@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from opcheck.activations import NAMES, get_activation
+from opcheck.model.activations import NAMES, get_activation
 from opcheck.errors import InputError
 
 GELU_REF = {0: 0.2820948, 1: 0.5, 2: 0.4231422, 3: 0.0, 4: -0.3526185, 6: 0.7404988}

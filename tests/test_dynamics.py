@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from oracles import explicit_jacobian
-from opcheck import dynamics
-from opcheck.activations import get_activation
-from opcheck.dynamics import TrainConfig, empirical_rate_constant, log_steps, stored_rows, train
+from opcheck.checks import gradient_descent as dynamics
+from opcheck.model.activations import get_activation
+from opcheck.checks.gradient_descent import TrainConfig, empirical_rate_constant, log_steps, stored_rows, train
 from opcheck.errors import InputError
-from opcheck.gradients import HessianProducts
-from opcheck.lipschitz import jacobian_difference_norm, jacobian_lipschitz_lower
-from opcheck.network import Params
-from opcheck.smoothness import measure_smoothness
+from opcheck.linalg.loss_derivatives import HessianProducts
+from opcheck.checks.lipschitz import jacobian_difference_norm, jacobian_lipschitz_lower
+from opcheck.model.network import Params
+from opcheck.checks.smoothness import measure_smoothness
 
 SMOOTH = ["gelu", "softplus", "tanh", "sigmoid", "silu"]
 

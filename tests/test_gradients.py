@@ -1,6 +1,6 @@
 """Gradient, Hessian-vector products and Hessian extremes of h (eq. 16) against oracles.
 
-Oracles: central finite differences of ``opcheck.network.loss`` (gradient), central
+Oracles: central finite differences of ``opcheck.model.network.loss`` (gradient), central
 finite differences of the gradient (HVP, dense Hessian), an explicit per-entry
 Hessian built from ``tests/oracles.explicit_jacobian`` plus hand-written second
 derivatives, and LAPACK ``eigvalsh`` on the dense Hessian (Lanczos extremes).
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from oracles import explicit_jacobian
-from opcheck.activations import NAMES, get_activation
-from opcheck.gradients import HessianProducts, gradient, hvp, loss_and_gradient
-from opcheck.hessian import hessian_extremes, hessian_lambda_max
-from opcheck.network import Params, loss
+from opcheck.model.activations import NAMES, get_activation
+from opcheck.linalg.loss_derivatives import HessianProducts, gradient, hvp, loss_and_gradient
+from opcheck.linalg.hessian_spectrum import hessian_extremes, hessian_lambda_max
+from opcheck.model.network import Params, loss
 
 SMOOTH = [a for a in NAMES if a != "relu"]
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from oracles import explicit_jacobian, fd_jacobian
 
-from opcheck.activations import NAMES, get_activation
-from opcheck.gram import jacobian_gram, v_block_gram, w_block_gram
-from opcheck.jacobian import jvp, vjp
+from opcheck.model.activations import NAMES, get_activation
+from opcheck.linalg.gram import jacobian_gram, v_block_gram, w_block_gram
+from opcheck.linalg.jacobian import jvp, vjp
 
 
 def _problem(d2: int, seed: int = 0):

@@ -4,13 +4,14 @@ import math
 import numpy as np
 import pytest
 
-from opcheck.activations import get_activation
+from opcheck.model.activations import get_activation
 from opcheck.errors import InputError
-from opcheck.loaders import load_builtin
-from opcheck.network import Params
+from opcheck.data.loaders import load_builtin
+from opcheck.model.network import Params
 from opcheck.report.bounds import fallback_bounds, theorem_bounds
-from opcheck.report.config import ReportConfig, make_plan, parse_sweeps, pool_size, validate
-from opcheck.report.datasets import make_split
+from opcheck.data.splits import pool_size
+from opcheck.report.config import ReportConfig, make_plan, parse_sweeps, validate
+from opcheck.data.splits import make_split
 from opcheck.report.evaluation import test_error as held_out_error
 from opcheck.report.points import PointResult, PointSpec
 from opcheck.report.provenance import array_sha256

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from opcheck.errors import InputError
-from opcheck.loaders import load_builtin
+from opcheck.data.loaders import load_builtin
 from opcheck.report import writer
 from opcheck.report.config import ReportConfig
 from opcheck.report.plots import Plot

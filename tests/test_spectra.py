@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from oracles import explicit_jacobian
 
-from opcheck import spectra
-from opcheck.activations import get_activation
-from opcheck.gram import jacobian_gram
-from opcheck.jacobian import jvp, vjp
+from opcheck.linalg import spectra
+from opcheck.model.activations import get_activation
+from opcheck.linalg.gram import jacobian_gram
+from opcheck.linalg.jacobian import jvp, vjp
 
 
 def _case(d0=6, n=12, d1=30, d2=2, seed=3, name="gelu"):
@@ -78,7 +78,7 @@ def test_matrix_singular_extremes(shape):
 
 
 def test_structural_zero_when_j_has_more_rows_than_columns():
-    from opcheck.jacobian_spectrum import jacobian_extremes
+    from opcheck.linalg.jacobian_spectrum import jacobian_extremes
 
     rng = np.random.default_rng(4)
     d0, n, d1, d2 = 2, 10, 3, 3  # p = d1 (d0 + d2) = 15 < d2 n = 30; W-block 6 < 30; V-block rank 3 < 10

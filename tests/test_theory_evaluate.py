@@ -9,7 +9,7 @@ import sympy as sp
 from numpy.polynomial import hermite_e
 from scipy import integrate
 
-from opcheck.activations import get_activation
+from opcheck.model.activations import get_activation
 from opcheck.errors import InputError
 from opcheck.theory import registry as R
 from opcheck.theory import symbols as S

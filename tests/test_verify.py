@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from oracles import explicit_jacobian
 
-from opcheck import memory
-from opcheck.activations import get_activation
-from opcheck.data import prepare_dataset
+from opcheck._runtime import memory
+from opcheck.model.activations import get_activation
+from opcheck.data.prepare import prepare_dataset
 from opcheck.errors import InputError
-from opcheck.loaders import RawSamples
-from opcheck.network import Params
-from opcheck.verify import VerifyConfig, run_verify
+from opcheck.data.loaders import RawSamples
+from opcheck.model.network import Params
+from opcheck.checks.hypotheses import VerifyConfig, run_verify
 
 
 def _dataset(n=12, d0=5, d2=2, seed=0):
@@ -77,7 +77,7 @@ def test_condition_nine_flips_with_the_constant():
 
 
 def test_khatri_rao_against_explicit_power():
-    from opcheck.khatri_rao import khatri_rao_extremes
+    from opcheck.linalg.khatri_rao import khatri_rao_extremes
 
     rng = np.random.default_rng(2)
     X = rng.standard_normal((4, 9))
@@ -95,7 +95,7 @@ def test_khatri_rao_against_explicit_power():
 def test_matrix_free_path_agrees_with_formed_gram(monkeypatch):
     ds = _dataset()
     formed = run_verify(ds, VerifyConfig(width=40))
-    monkeypatch.setattr("opcheck.verify.memory.fits", lambda nbytes: False)
+    monkeypatch.setattr("opcheck.checks.hypotheses.memory.fits", lambda nbytes: False)
     free = run_verify(ds, VerifyConfig(width=40))
     assert free.spectra["jacobian"]["method"].startswith("matrix-free")
     for key in ("sigma_min_jacobian", "sigma_max_jacobian", "sigma_min_jacobian_w_block"):
@@ -117,8 +117,8 @@ def test_loaded_params_must_match_data():
 
 
 def test_gram_rounding_floor_is_replaced_by_the_certified_v_block_bound():
-    from opcheck import spectra
-    from opcheck.verify import _floor_by_v_block
+    from opcheck.linalg import spectra
+    from opcheck.checks.hypotheses import _floor_by_v_block
 
     floor = spectra.Extremes(0.0, 100.0, spectra.Method.SHIFT_INVERT.value, 10, 0.0, 0.0, 1e-8, "numerically singular")
     v_block = spectra.Extremes(1e-14, 50.0, spectra.Method.SVD.value, 1, 0.0, 0.0, 1e-28, "")

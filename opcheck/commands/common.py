@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from opcheck import memory
-from opcheck.activations import get_activation
-from opcheck.data import Dataset, headline_width, prepare_dataset
+from opcheck._runtime import memory
+from opcheck.model.activations import get_activation
+from opcheck.data.prepare import Dataset, headline_width, prepare_dataset
 from opcheck.errors import InputError
-from opcheck.loaders import DIGITS_DEFAULT_N, RawSamples, load_builtin, load_file
-from opcheck.network import Params, forward, init_scales, sample_params
+from opcheck.data.loaders import DIGITS_DEFAULT_N, RawSamples, load_builtin, load_file
+from opcheck.model.network import Params, forward, init_scales, sample_params
 
 
 def load_raw(data: Path | None, dataset: str | None, n: int | None, d0: int | None, label_column: str | None, seed: int) -> RawSamples:
@@ -85,7 +85,7 @@ def build_dataset(
 
 def load_init_params(path: Path) -> Params:
     """``--init-params``: an .npz with W0 (d1 × d0) and V0 (d2 × d1)."""
-    from opcheck.loaders import load_npz_arrays
+    from opcheck.data.loaders import load_npz_arrays
 
     arrays = load_npz_arrays(str(path), ("W0", "V0"))
     W, V = (np.asarray(arrays[k]) for k in ("W0", "V0"))
@@ -108,7 +108,7 @@ def save_init(path: Path, params: Params, ds: Dataset) -> None:
 
 def check_train_options(steps: int, tol: float | None, layers: str) -> None:
     """Validate ``--steps``, ``--tol``, ``--train-layers`` before any work."""
-    from opcheck.dynamics import LAYERS
+    from opcheck.checks.gradient_descent import LAYERS
 
     if steps < 1:
         raise InputError(f"--steps must be at least 1, got {steps}")

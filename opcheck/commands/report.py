@@ -110,10 +110,11 @@ def register(app: typer.Typer) -> None:
         labels: str = typer.Option("teacher", "--labels", help="Targets when the data have none: teacher | random | zeros."),
         d2: int = typer.Option(1, "--d2", help="Output dimension for synthetic targets."),
     ) -> None:
-        from opcheck.activations import get_activation
+        from opcheck.model.activations import get_activation
         from opcheck.commands.common import build_dataset, load_raw
-        from opcheck.network import init_scales
-        from opcheck.report.config import DEFAULT_N, DEFAULT_STEPS, QUICK_N, QUICK_STEPS, ReportConfig, parse_sweeps, pool_size, validate
+        from opcheck.model.network import init_scales
+        from opcheck.report.config import DEFAULT_N, DEFAULT_STEPS, QUICK_N, QUICK_STEPS, ReportConfig, parse_sweeps, validate
+        from opcheck.data.splits import pool_size
         from opcheck.report.executor import default_jobs
         from opcheck.report.plots import all_plots
         from opcheck.report.provenance import collect
@@ -152,7 +153,7 @@ def register(app: typer.Typer) -> None:
             t = time.perf_counter()
             prov = collect(_command_line(ctx), config.as_dict() | {"out": str(out), "data": str(data) if data else None,
                                                                   "dataset": dataset, "d0": d0, "label_column": label_column, "labels": labels, "d2": d2},
-                           {"seed": seed, "streams": "opcheck.seeding purposes: subset, split, init, teacher, random_labels, sphere, lanczos"},
+                           {"seed": seed, "streams": "opcheck._runtime.seeding purposes: subset, split, init, teacher, random_labels, sphere, lanczos"},
                            {"source": result.data["source"], "raw_sha256": result.data["raw_sha256"], "prepared_sha256": result.data["prepared_sha256"]})
             doc = result.as_dict() | {"provenance": prov.as_dict()}
             plots = all_plots(doc)

@@ -8,10 +8,10 @@ import typer
 from rich.console import Console
 
 from opcheck.commands.common import build_dataset, check_train_options, default_subset, load_init_params, load_raw, save_init, training_progress
-from opcheck.conclusions import check_conclusions, combined_report
+from opcheck.checks.conclusions import check_conclusions, combined_report
 from opcheck.render import json_out
 from opcheck.render.verify_view import render_verify
-from opcheck.verify import VerifyConfig, run_verify
+from opcheck.checks.hypotheses import VerifyConfig, run_verify
 
 EPILOG = (
     "Examples:  opcheck verify  (built-in digits)  ·  opcheck verify data.npz --width 4000 --init he  ·  "

@@ -5,7 +5,7 @@ import json
 import sys
 from typing import Any
 
-from opcheck.results import jsonable
+from opcheck.checks.records import jsonable
 
 
 def dumps(obj: Any) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from opcheck.results import jsonable
+from opcheck.checks.records import jsonable
 
 #: registry keys drawn in the threshold plot, with the symbols other than n, d0 set to 1
 KEYS = ("song2021-21", "oymak2020", "song-yang2019", "du2019")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from opcheck.data.splits import largest_train_n, pool_size
 from opcheck.errors import InputError
 
 SWEEPS = ("width", "samples", "init-ratio")
@@ -135,19 +136,6 @@ class Plan:
             "ratio_width": self.ratio_width,
             "n_note": self.n_note,
         }
-
-
-def pool_size(n_train: int, test_fraction: float) -> int:
-    """Samples drawn for ``n_train`` training samples when a fraction is held out."""
-    return n_train if test_fraction == 0 else int(math.ceil(n_train / (1.0 - test_fraction) - 1e-9))
-
-
-def largest_train_n(available: int, test_fraction: float) -> int:
-    """The most training samples ``available`` samples allow with the held-out fraction."""
-    n = int(math.floor(available * (1.0 - test_fraction) + 1e-9))
-    while n > 0 and pool_size(n, test_fraction) > available:
-        n -= 1
-    return n
 
 
 def make_plan(config: ReportConfig, available: int, sweeps: tuple[str, ...] | None = None) -> Plan:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck.activations import Activation
-from opcheck.network import Params, forward
+from opcheck.model.activations import Activation
+from opcheck.model.network import Params, forward
 
 
 @dataclass(frozen=True)

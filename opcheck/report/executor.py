@@ -15,7 +15,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable
 
-from opcheck.report.datasets import SplitData
+from opcheck.data.splits import SplitData
 from opcheck.report.points import PointResult, PointSpec, Settings, run_point
 
 

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 from scipy import stats
 
-from opcheck.results import json_float
+from opcheck.checks.records import json_float
 
 LEVEL = 0.95
 

@@ -6,7 +6,7 @@ scheme, seed, constant, GD settings) is shared by the whole report
 is what the worker processes run — and returns a :class:`PointResult`.
 
 The **measured hypotheses** of a point are the condition rows of
-:func:`opcheck.verify.run_verify` that are checked at Θ0: Assumption 2 (data and
+:func:`opcheck.checks.hypotheses.run_verify` that are checked at Θ0: Assumption 2 (data and
 activation), (19), μ_Φ > 0, σ_min(J) > 0 and condition (9) with the universal
 constant ``--constant``.  The width conditions (20) and (21) are left out on
 purpose: they are the paper's *predictions* of the width threshold the sweeps
@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from opcheck.activations import get_activation
-from opcheck.dynamics import TrainConfig, train
-from opcheck.report.datasets import SplitData
+from opcheck.model.activations import get_activation
+from opcheck.checks.gradient_descent import TrainConfig, train
+from opcheck.data.splits import SplitData
 from opcheck.report.evaluation import test_error
-from opcheck.results import jsonable
-from opcheck.verify import VerifyConfig, run_verify
+from opcheck.checks.records import jsonable
+from opcheck.checks.hypotheses import VerifyConfig, run_verify
 
 #: condition rows that are not hypotheses measured at Θ0 (see module docstring)
 NOT_HYPOTHESES = ("(20)", "(21)", "(13)")
@@ -142,7 +142,7 @@ def run_point(spec: PointSpec, data: SplitData, s: Settings) -> PointResult:
 
 
 def _gradient_descent(vr, data: SplitData, s: Settings, lazy: bool) -> dict:
-    """Full-batch GD from Θ0 (:func:`opcheck.dynamics.train`), summarised for the report."""
+    """Full-batch GD from Θ0 (:func:`opcheck.checks.gradient_descent.train`), summarised for the report."""
     act = get_activation(s.activation)
     ds = data.train
     # path_points=1 keeps Θ0 and the last iterate (for the held-out error); no σ_min tracking (cost)

@@ -13,11 +13,11 @@ import datetime as _dt
 import time
 from dataclasses import dataclass
 
-from opcheck.loaders import RawSamples
+from opcheck.data.loaders import RawSamples
 from opcheck.report import findings as _findings
 from opcheck.report.bounds import theorem_bounds
 from opcheck.report.config import Plan, ReportConfig, make_plan, validate
-from opcheck.report.datasets import Builder, SplitData, make_split
+from opcheck.data.splits import Builder, SplitData, make_split
 from opcheck.report.executor import Runner
 from opcheck.report.points import PointSpec, Settings
 from opcheck.report.provenance import Provenance, array_sha256
@@ -30,7 +30,7 @@ from opcheck.report.sweeps import (
     sample_sweep,
     width_scan,
 )
-from opcheck.results import jsonable
+from opcheck.checks.records import jsonable
 
 SCHEMA_VERSION = 1
 PARTS = {"width": "width sweep", "samples": "sample-size sweep", "init-ratio": "init-ratio sweep"}

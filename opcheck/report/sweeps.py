@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from opcheck.report.bounds import BoundCurve
 from opcheck.report.fits import Extrapolation, PowerFit, extrapolate_to, power_fit
 from opcheck.report.points import PointResult
-from opcheck.results import json_float, jsonable
+from opcheck.checks.records import json_float, jsonable
 
 ORDER_ANALYSIS_C_EXPONENT = -2.0  # C_needed ∝ d1^{-2} [derived, theory.md §5]
 PAPER_N_EXPONENT = 1.5  # (21) at fixed d0 [paper]

@@ -34,7 +34,7 @@ from opcheck import __version__
 from opcheck.errors import InputError
 from opcheck.report.document import Block, build
 from opcheck.report.plots import Plot
-from opcheck.results import jsonable
+from opcheck.checks.records import jsonable
 
 MARKER = ".opcheck-report"
 FIXED_FILES = ("report.html", "report.md", "results.json")

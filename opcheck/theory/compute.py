@@ -20,9 +20,9 @@ import math
 
 import sympy as sp
 
-from opcheck.activations import Activation, get_activation
+from opcheck.model.activations import Activation, get_activation
 from opcheck.errors import InputError
-from opcheck.network import init_scales
+from opcheck.model.network import init_scales
 from opcheck.theory import registry
 from opcheck.theory import symbols as S
 from opcheck.theory.bound_result import BoundReport, Comparison, FrameworkRow, TheoremRow, TRow, Value

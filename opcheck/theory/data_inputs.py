@@ -3,14 +3,14 @@
 Replaces the §5.3 order-analysis assumptions by measured spectra [theory.md §5, §8]:
 
 * ``σ_max(X)`` (assumed ≃ √(n/d0)) — from λ_max(XᵀX);
-* ``σ_min(X^{*t})`` (assumed ≃ 1) — :func:`opcheck.khatri_rao.khatri_rao_extremes`,
+* ``σ_min(X^{*t})`` (assumed ≃ 1) — :func:`opcheck.linalg.khatri_rao.khatri_rao_extremes`,
   i.e. ``λ_min((XᵀX)^{∘t})``, exactly 0 when n > C(d0+t−1, t);
 * ``λ0`` of Du et al. — λ_min of the infinite-width ReLU NTK Gram
 
       H∞_ij = x_iᵀx_j (π − arccos(x_iᵀx_j)) / (2π),
 
   with the cosine clipped to [−1, 1] (unit-norm samples, Assumption 2), by
-  :func:`opcheck.spectra.gram_extremes` (dense or shift-invert, with solver health).
+  :func:`opcheck.linalg.spectra.gram_extremes` (dense or shift-invert, with solver health).
 
 X is d0 × n with unit-norm columns (the paper's convention).
 """
@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck import memory, spectra
-from opcheck.data import Dataset, prepare_dataset
+from opcheck._runtime import memory
+from opcheck.linalg import spectra
+from opcheck.data.prepare import Dataset, prepare_dataset
 from opcheck.errors import InputError
-from opcheck.khatri_rao import KhatriRaoPower, khatri_rao_extremes
-from opcheck.loaders import load_builtin, load_file
+from opcheck.linalg.khatri_rao import KhatriRaoPower, khatri_rao_extremes
+from opcheck.data.loaders import load_builtin, load_file
 
 #: n × n float64 matrices alive at once: XᵀX, its power, a copy in the solver, H∞
 _GRAMS_ALIVE = 4

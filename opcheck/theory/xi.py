@@ -14,16 +14,16 @@ s^i and the tolerance shrinks with it, while quadrature noise does not.
 
 The order analysis also needs σ_min(X^{*t}) > 0.  The columns of X^{*t} are
 symmetric t-tensors, so ``n > C(d0+t−1, t)`` forces σ_min(X^{*t}) = 0 exactly
-(:func:`opcheck.khatri_rao.symmetric_rank_bound`); without data opcheck uses the
+(:func:`opcheck.linalg.khatri_rao.symmetric_rank_bound`); without data opcheck uses the
 assumption σ_min ≃ 1 only where that rank bound allows it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opcheck.activations import Activation
+from opcheck.model.activations import Activation
 from opcheck.errors import InputError
-from opcheck.khatri_rao import symmetric_rank_bound
+from opcheck.linalg.khatri_rao import symmetric_rank_bound
 from opcheck.theory import symbols as S
 from opcheck.theory.registry import XI
 

@@ -19,9 +19,9 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck import seeding
+from opcheck._runtime import seeding
 from opcheck.errors import InputError
-from opcheck.loaders import RawSamples
+from opcheck.data.loaders import RawSamples
 
 LABEL_MODES = ("teacher", "random", "zeros")
 UNIT_TOL = 1e-10

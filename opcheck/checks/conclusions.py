@@ -1,11 +1,11 @@
 """The theorem's conclusions, checked by running gradient descent (``verify --train``).
 
-Given the hypotheses at Θ0 (:func:`opcheck.verify.run_verify`), this module
+Given the hypotheses at Θ0 (:func:`opcheck.checks.hypotheses.run_verify`), this module
 
 1. measures the Hessian of h at Θ0 (λ_max gives the default step 1/λ_max [derived]),
-2. runs gradient descent from the same Θ0 (:func:`opcheck.dynamics.train`),
+2. runs gradient descent from the same Θ0 (:func:`opcheck.checks.gradient_descent.train`),
 3. measures smoothness: Hessian extremes and a Lipschitz lower estimate of J
-   beside Lemma 3's β_Φ (:func:`opcheck.smoothness.measure_smoothness`),
+   beside Lemma 3's β_Φ (:func:`opcheck.checks.smoothness.measure_smoothness`),
 
 and turns the outcome into condition rows:
 
@@ -22,12 +22,12 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from opcheck.activations import get_activation
-from opcheck.dynamics import TrainConfig, TrainingResult, train
-from opcheck.hessian import hessian_extremes
-from opcheck.results import Condition, all_hold, jsonable
-from opcheck.smoothness import SmoothnessResult, measure_smoothness
-from opcheck.verify import VerifyResult
+from opcheck.model.activations import get_activation
+from opcheck.checks.gradient_descent import TrainConfig, TrainingResult, train
+from opcheck.linalg.hessian_spectrum import hessian_extremes
+from opcheck.checks.records import Condition, all_hold, jsonable
+from opcheck.checks.smoothness import SmoothnessResult, measure_smoothness
+from opcheck.checks.hypotheses import VerifyResult
 
 #: default stopping tolerance, relative to h0 (issue 4: "reaches h < 1e-8 h0")
 DEFAULT_RELATIVE_TOL = 1e-8

@@ -5,7 +5,7 @@
 * σ_max(X) and σ_min(X^{*t}), t = 1..4 (through ``(XᵀX)^{∘t}``);
 * μ_Φ = σ_min(φ(W0X)) and σ_max(φ(W0X)) (Lemma 3), σ_max(V0);
 * σ_min, σ_max of the full Jacobian J of Φ at Θ0 and of its V- and W-blocks,
-  through the structured Gram (:mod:`opcheck.gram`) or matrix-free Lanczos;
+  through the structured Gram (:mod:`opcheck.linalg.gram`) or matrix-free Lanczos;
 * ν_Φ, χ_max, β_Φ (Lemma 3), ρ = μ/(2β) (Lemma 1), h0, ‖∇f(Φ(w0))‖ = 2√h0;
 * the PL constants certified at Θ0 and on ball(Θ0, ρ);
 * the conditions (19), μ_Φ > 0, (9) through the implied constant, (13), (20), (21).
@@ -21,16 +21,17 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck import memory, spectra
-from opcheck.activations import Activation, get_activation
-from opcheck.data import Dataset, headline_width
+from opcheck._runtime import memory
+from opcheck.linalg import spectra
+from opcheck.model.activations import Activation, get_activation
+from opcheck.data.prepare import Dataset, headline_width
 from opcheck.errors import InputError
-from opcheck.jacobian_spectrum import jacobian_extremes
-from opcheck.khatri_rao import KhatriRaoPower, khatri_rao_extremes
-from opcheck.network import InitScales, Params, forward, init_scales, sample_params
-from opcheck.results import Condition, Quantity, all_hold, jsonable
-from opcheck.seeding import rng
-from opcheck.width_bound import WidthRequirement, headline_requirement, width_requirement
+from opcheck.linalg.jacobian_spectrum import jacobian_extremes
+from opcheck.linalg.khatri_rao import KhatriRaoPower, khatri_rao_extremes
+from opcheck.model.network import InitScales, Params, forward, init_scales, sample_params
+from opcheck.checks.records import Condition, Quantity, all_hold, jsonable
+from opcheck._runtime.seeding import rng
+from opcheck.checks.width_requirements import WidthRequirement, headline_requirement, width_requirement
 
 ALPHA_F = 2.0  # PL constant of f(Z) = ‖Z − Y‖_F² [derived: ‖∇f‖² = 4f]
 BETA_F = 2.0  # smoothness of f [derived]

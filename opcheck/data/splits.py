@@ -11,15 +11,28 @@ is exactly ``opcheck verify --n n``'s.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from opcheck.data import Dataset
-from opcheck.loaders import RawSamples
-from opcheck.report.config import pool_size
-from opcheck.seeding import rng
+from opcheck.data.prepare import Dataset
+from opcheck.data.loaders import RawSamples
+from opcheck._runtime.seeding import rng
+
+def pool_size(n_train: int, test_fraction: float) -> int:
+    """Samples drawn for ``n_train`` training samples when a fraction is held out."""
+    return n_train if test_fraction == 0 else int(math.ceil(n_train / (1.0 - test_fraction) - 1e-9))
+
+
+def largest_train_n(available: int, test_fraction: float) -> int:
+    """The most training samples ``available`` samples allow with the held-out fraction."""
+    n = int(math.floor(available * (1.0 - test_fraction) + 1e-9))
+    while n > 0 and pool_size(n, test_fraction) > available:
+        n -= 1
+    return n
+
 
 #: ``build(raw, n) -> Dataset`` — the verify command's loading path (subset, normalise, label).
 Builder = Callable[[RawSamples, int | None], Dataset]

@@ -23,7 +23,7 @@ so, for a direction ``v = (dW, dV)`` with ``Q = dW X``, the residual part
     (M v)_W = [ (Vᵀ R) ⊙ C ⊙ Q  +  (dVᵀ R) ⊙ B ] Xᵀ
     (M v)_V = R (B ⊙ Q)ᵀ
 
-and with ``J v = dV A + V (B ⊙ Q)`` (:func:`opcheck.jacobian.jvp`) the exact
+and with ``J v = dV A + V (B ⊙ Q)`` (:func:`opcheck.linalg.jacobian.jvp`) the exact
 Hessian-vector product is
 
     (∇²h v)_W = 2 [ (Vᵀ J v + dVᵀ R) ⊙ B  +  (Vᵀ R) ⊙ C ⊙ Q ] Xᵀ
@@ -40,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck.activations import Activation
-from opcheck.jacobian import jvp, vjp
-from opcheck.network import Params
+from opcheck.model.activations import Activation
+from opcheck.linalg.jacobian import jvp, vjp
+from opcheck.model.network import Params
 
 BLOCKS = ("both", "first", "second")
 

@@ -1,6 +1,6 @@
 """Extreme eigenvalues of the Hessian of h at Θ, by Lanczos on exact products.
 
-The Hessian ``∇²h(Θ) = 2 JᵀJ + 2 Σ R_ka ∇²Φ_ka`` (:mod:`opcheck.gradients`) is
+The Hessian ``∇²h(Θ) = 2 JᵀJ + 2 Σ R_ka ∇²Φ_ka`` (:mod:`opcheck.linalg.loss_derivatives`) is
 symmetric but indefinite away from a global minimum: the residual part has a
 W–V cross block with a zero V–V block, so it has negative eigenvalues whenever
 R ≠ 0.  It is never formed; scipy's ``eigsh`` (ARPACK implicitly restarted
@@ -20,7 +20,7 @@ of Hessian-vector products and whether ARPACK converged.  A Lanczos Ritz value
 never overshoots: an unconverged ``λ_max`` is a lower bound and an unconverged
 ``λ_min`` an upper bound of the true value.  Operators of size < ``LANCZOS_DENSE_BELOW``
 are built column by column and solved by LAPACK (recorded as such); the Lanczos
-routine is :func:`opcheck.spectra.extreme_eigenpair`.
+routine is :func:`opcheck.linalg.spectra.extreme_eigenpair`.
 """
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck import seeding
-from opcheck.spectra import Eigenpair, extreme_eigenpair  # noqa: F401  (Eigenpair re-exported)
-from opcheck.activations import Activation
-from opcheck.gradients import HessianProducts
-from opcheck.network import Params
+from opcheck._runtime import seeding
+from opcheck.linalg.spectra import Eigenpair, extreme_eigenpair  # noqa: F401  (Eigenpair re-exported)
+from opcheck.model.activations import Activation
+from opcheck.linalg.loss_derivatives import HessianProducts
+from opcheck.model.network import Params
 
 EPS = np.finfo(np.float64).eps
 

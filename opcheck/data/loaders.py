@@ -1,6 +1,6 @@
 """Read samples from disk or from a built-in dataset, and validate them.
 
-On disk samples are **rows** (n × d0), the numpy convention; :mod:`opcheck.data`
+On disk samples are **rows** (n × d0), the numpy convention; :mod:`opcheck.data.prepare`
 transposes to the paper's columns.  Supported:
 
 * ``.npy`` — X only, loaded with ``allow_pickle=False``;
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck import seeding
+from opcheck._runtime import seeding
 from opcheck.errors import InputError
 
 BUILTIN = ("digits", "sphere")

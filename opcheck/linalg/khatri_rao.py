@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck import spectra
+from opcheck.linalg import spectra
 
 
 @dataclass(frozen=True)

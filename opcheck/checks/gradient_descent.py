@@ -2,7 +2,7 @@
 
 From Θ0, ``Θ_{i+1} = Θ_i − η ∇h(Θ_i)`` on both layers (the paper), or on W only
 (``layers='first'``) or V only (``'second'``) as in the prior results of Table 1.
-Gradients are analytic (:mod:`opcheck.gradients`).  Tracked per step:
+Gradients are analytic (:mod:`opcheck.linalg.loss_derivatives`).  Tracked per step:
 
 * ``h_i`` (eq. 16), ``‖Θ_i − Θ0‖`` and its ratio to ρ (Lemma 1's ball),
 * the cumulative path length ``Σ η ‖∇h(Θ_i)‖`` against Lemma 2's
@@ -12,7 +12,7 @@ Gradients are analytic (:mod:`opcheck.gradients`).  Tracked per step:
 * the laziness gap ``|h(Θ_i) − h_lin(Θ̃_i)|`` (§7): Θ̃ runs gradient descent with
   the same step on ``Φ_lin(Θ) = Φ(Θ0) + J0 (Θ − Θ0)``.  Only the linear output is
   needed: ``Z̃_{i+1} = Z̃_i − η J0 g̃_i`` with ``g̃_i = 2 J0ᵀ (Z̃_i − Y)``
-  (:func:`opcheck.jacobian.jvp`/``vjp`` at Θ0, restricted to the trained block),
+  (:func:`opcheck.linalg.jacobian.jvp`/``vjp`` at Θ0, restricted to the trained block),
 * ``σ_min(J(Θ_i))`` of the trained block at log-spaced steps (structured Gram when
   it fits in memory, else matrix-free Lanczos), against μ/2 (Lemma 1).
 
@@ -26,7 +26,7 @@ mean ``(h_T/h0)^{1/T}`` and worst ``max h_{i+1}/h_i``); whether the iterates sta
 in ball(Θ0, ρ); whether tol was reached.
 
 Default step: ``η = 1/λ_max(∇²h(Θ0))`` of the trained block (Lanczos on exact
-Hessian-vector products, :mod:`opcheck.hessian`) — opcheck's choice [derived];
+Hessian-vector products, :mod:`opcheck.linalg.hessian_spectrum`) — opcheck's choice [derived];
 (13) only fixes η up to the unknown constant.
 """
 from __future__ import annotations
@@ -38,16 +38,17 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck import memory, spectra
-from opcheck.activations import Activation
+from opcheck._runtime import memory
+from opcheck.linalg import spectra
+from opcheck.model.activations import Activation
 from opcheck.errors import InputError
-from opcheck.gradients import loss_and_gradient
-from opcheck.hessian import HessianExtremes, hessian_lambda_max
-from opcheck.jacobian import jvp, vjp
-from opcheck.jacobian_spectrum import jacobian_extremes
-from opcheck.network import Params
-from opcheck.results import jsonable
-from opcheck.smoothness import SmoothnessResult, measure_smoothness  # noqa: F401  (re-export)
+from opcheck.linalg.loss_derivatives import loss_and_gradient
+from opcheck.linalg.hessian_spectrum import HessianExtremes, hessian_lambda_max
+from opcheck.linalg.jacobian import jvp, vjp
+from opcheck.linalg.jacobian_spectrum import jacobian_extremes
+from opcheck.model.network import Params
+from opcheck.checks.records import jsonable
+from opcheck.checks.smoothness import SmoothnessResult, measure_smoothness  # noqa: F401  (re-export)
 
 LAYERS = ("both", "first", "second")
 ALPHA_F = 2.0  # PL constant of f(Z) = ‖Z − Y‖_F² [derived: ‖∇f‖² = 4f]
@@ -187,7 +188,7 @@ def _jvp_block(V0, A0, B0, X, g: Params, layers: str) -> np.ndarray:
 
 
 def trained_jacobian_extremes(V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, K: np.ndarray, layers: str, seed: int = 0) -> spectra.Extremes:
-    """Extreme singular values² of the trained block's Jacobian (:mod:`opcheck.jacobian_spectrum`)."""
+    """Extreme singular values² of the trained block's Jacobian (:mod:`opcheck.linalg.jacobian_spectrum`)."""
     return jacobian_extremes(V, A, B, X, (layers,), seed, K)[layers]
 
 

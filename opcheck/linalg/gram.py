@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import blas
 
-from opcheck import memory
+from opcheck._runtime import memory
 
 
 def gram_bytes(n: int, d1: int, d2: int) -> float:

@@ -14,7 +14,7 @@ for a pair inside the ball, Lemma 3's bound (or this code) is wrong.
 its own; its spectral norm is computed matrix-free: Lanczos on ``D Dᵀ`` (size
 d2·n) or ``Dᵀ D`` (size p), whichever is smaller, with
 ``D v = jvp(Θ, v) − jvp(Θ', v)`` and ``Dᵀ u = vjp(Θ, u) − vjp(Θ', u)``
-(:mod:`opcheck.jacobian`).  A Lanczos Ritz value never exceeds the top
+(:mod:`opcheck.linalg.jacobian`).  A Lanczos Ritz value never exceeds the top
 eigenvalue, so even an unconverged run still gives a valid lower bound.
 
 Pairs (all seeded by ``seeding.rng(seed, 'lipschitz')``):
@@ -36,11 +36,11 @@ from typing import Sequence
 
 import numpy as np
 
-from opcheck import seeding
-from opcheck.activations import Activation
-from opcheck.spectra import extreme_eigenpair
-from opcheck.jacobian import jvp, vjp
-from opcheck.network import Params
+from opcheck._runtime import seeding
+from opcheck.model.activations import Activation
+from opcheck.linalg.spectra import extreme_eigenpair
+from opcheck.linalg.jacobian import jvp, vjp
+from opcheck.model.network import Params
 
 KINDS = ("sphere", "neuron", "path")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from opcheck.activations import Activation
+from opcheck.model.activations import Activation
 
 @dataclass(frozen=True)
 class WidthRequirement:
@@ -27,7 +27,7 @@ class WidthRequirement:
     note: str
 
     def as_dict(self) -> dict:
-        from opcheck.results import json_float
+        from opcheck.checks.records import json_float
 
         return {"t": self.t, "xi": json_float(self.xi), "required_width": json_float(self.required_width), "note": self.note}
 

@@ -2,9 +2,9 @@
 
 * ``hessian_max_eig``, ``hessian_min_eig``: the largest and the most negative
   eigenvalue of ``∇²h(Θ0)`` over all parameters (W and V), by Lanczos on exact
-  Hessian-vector products (:mod:`opcheck.hessian`) [measured].
+  Hessian-vector products (:mod:`opcheck.linalg.hessian_spectrum`) [measured].
 * ``jacobian_lipschitz_lower``: the largest ``‖J(Θ) − J(Θ')‖_op / ‖Θ − Θ'‖`` over
-  sampled pairs in ball(Θ0, ρ) and path pairs inside it (:mod:`opcheck.lipschitz`)
+  sampled pairs in ball(Θ0, ρ) and path pairs inside it (:mod:`opcheck.checks.lipschitz`)
   [measured] — a lower bound on the smallest valid β of Def. 2.
 * ``beta_phi``: Lemma 3's upper bound, passed in by the caller [paper].
 
@@ -20,11 +20,11 @@ from typing import Sequence
 
 import numpy as np
 
-from opcheck.activations import Activation
-from opcheck.hessian import HessianExtremes, hessian_extremes
-from opcheck.lipschitz import LipschitzEstimate, jacobian_lipschitz_lower
-from opcheck.network import Params
-from opcheck.results import jsonable
+from opcheck.model.activations import Activation
+from opcheck.linalg.hessian_spectrum import HessianExtremes, hessian_extremes
+from opcheck.checks.lipschitz import LipschitzEstimate, jacobian_lipschitz_lower
+from opcheck.model.network import Params
+from opcheck.checks.records import jsonable
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Extreme singular values of the Jacobian of Φ and of its layer blocks.
 
-Blocks (rows ordered (k, a), see :mod:`opcheck.gram`):
+Blocks (rows ordered (k, a), see :mod:`opcheck.linalg.gram`):
 
 * ``both``   — the full J; Gram ``J Jᵀ = I ⊗ AᵀA + J_W J_Wᵀ``, rank ≤ d1 (d0 + d2);
 * ``first``  — J_W = ∂Φ/∂W; Gram ``J_W J_Wᵀ``, rank ≤ d1 d0;
@@ -8,9 +8,9 @@ Blocks (rows ordered (k, a), see :mod:`opcheck.gram`):
 
 When the rank bound is below the Gram's order, σ_min = 0 is structural and only
 λ_max is computed (one Lanczos run).  Otherwise the Gram is formed when it fits
-in memory (:func:`opcheck.spectra.gram_extremes`) and the products run
+in memory (:func:`opcheck.linalg.spectra.gram_extremes`) and the products run
 matrix-free through jvp/vjp when it does not
-(:func:`opcheck.spectra.operator_extremes`).  ``both`` and ``first`` share one
+(:func:`opcheck.linalg.spectra.operator_extremes`).  ``both`` and ``first`` share one
 W-block Gram when both are asked for.
 """
 from __future__ import annotations
@@ -19,8 +19,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from opcheck import gram, memory, spectra
-from opcheck.jacobian import jvp, vjp
+from opcheck.linalg import gram
+from opcheck._runtime import memory
+from opcheck.linalg import spectra
+from opcheck.linalg.jacobian import jvp, vjp
 
 BLOCKS = ("both", "first", "second")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from opcheck.network import Params
+from opcheck.model.network import Params
 
 
 def jvp(V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, dW: np.ndarray, dV: np.ndarray) -> np.ndarray:

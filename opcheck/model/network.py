@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck.activations import Activation
+from opcheck.model.activations import Activation
 from opcheck.errors import InputError
 
 SCHEMES = ("lecun", "he", "xavier")

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import linalg
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
-from opcheck import seeding
+from opcheck._runtime import seeding
 
 DENSE_LIMIT = 2500
 NCV = 20  # Lanczos basis size: ARPACK applies the operator at least this many times

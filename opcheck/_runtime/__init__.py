@@ -1,0 +1,1 @@
+"""Runtime plumbing: BLAS guard, memory planner, seeding."""

@@ -1,0 +1,1 @@
+"""The theorem's hypotheses and conclusions as typed records."""

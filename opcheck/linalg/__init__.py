@@ -1,0 +1,1 @@
+"""Jacobian products, the structured Gram, eigen-solvers, Khatri-Rao powers."""

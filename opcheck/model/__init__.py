@@ -1,0 +1,1 @@
+"""The network x -> V phi(W x): activations and parameters (eqs. 15-17)."""
