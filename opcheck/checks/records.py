@@ -12,39 +12,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from opcheck._runtime.serialize import finite_or_none, to_data
+
 SOURCES = ("paper", "derived", "measured", "user")
 
 
-def json_float(x: Any) -> Any:
-    """A float for strict JSON: finite floats pass, inf/NaN become None."""
-    if isinstance(x, bool) or x is None:
-        return x
-    if isinstance(x, (int,)):
-        return x
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return x
-    return f if math.isfinite(f) else None
-
-
-def jsonable(obj: Any) -> Any:
-    """Recursively convert results (dicts, lists, numpy scalars/arrays) to strict-JSON data."""
-    import numpy as np
-
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return json_float(obj)
-    return obj
+#: strict-JSON helpers, one definition for the package (:mod:`opcheck._runtime.serialize`)
+json_float = finite_or_none
+jsonable = to_data
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,14 @@ Formats only: every number shown was computed by :mod:`opcheck.theory.compute`.
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from opcheck.render import json_out
 from opcheck.theory.bound_result import BoundReport, TheoremRow
 from opcheck.theory.evaluate import Number
 
@@ -64,21 +63,9 @@ def source_label(row: TheoremRow) -> str:
 
 
 # -------------------------------------------------------------------- JSON
-def _strict(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _strict(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_strict(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):  # numpy scalars
-        return _strict(obj.item())
-    return obj
-
-
 def to_json(report: BoundReport) -> str:
-    """One strict-JSON object (no NaN/Infinity tokens)."""
-    return json.dumps(_strict(report.as_dict()), indent=2, allow_nan=False)
+    """One strict-JSON object (no NaN/Infinity tokens), ``schema_version`` first."""
+    return json_out.dumps(report.as_dict(), schema_version=json_out.BOUND_SCHEMA_VERSION)
 
 
 # -------------------------------------------------------------------- rich
