@@ -22,8 +22,7 @@ _PURPOSES = {
 
 def rng(seed: int, purpose: str) -> np.random.Generator:
     """The generator for ``purpose`` under ``seed`` (a fixed, documented stream id)."""
-    if int(seed) < 0:
-        from opcheck.errors import InputError
+    from opcheck._runtime.validation import non_negative_int
 
-        raise InputError(f"--seed must be a non-negative integer, got {seed}")
-    return np.random.default_rng(np.random.SeedSequence([int(seed), _PURPOSES[purpose]]))
+    seed = non_negative_int(seed, "--seed")
+    return np.random.default_rng(np.random.SeedSequence([seed, _PURPOSES[purpose]]))

@@ -38,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck._runtime import memory
+from opcheck._runtime import memory, validation
 from opcheck.linalg import spectra
 from opcheck.model.activations import Activation
 from opcheck.errors import InputError
@@ -192,15 +192,17 @@ def trained_jacobian_extremes(V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np
     return jacobian_extremes(V, A, B, X, (layers,), seed, K)[layers]
 
 
+def check_train_config(config: TrainConfig) -> None:
+    """The user-given settings, by the rules of :mod:`opcheck._runtime.validation` (one message each)."""
+    validation.choice(config.layers, LAYERS, "--train-layers")
+    validation.positive_int(config.steps, "--steps")
+    validation.positive_finite(config.lr, "--lr")
+    validation.positive_finite(config.tol, "--tol")
+    validation.non_negative_int(config.sigma_points, "--sigma-points")
+
+
 def _check_inputs(X, Y, params0: Params, config: TrainConfig, mu: float, rho: float, nu: float) -> None:
-    if config.layers not in LAYERS:
-        raise InputError(f"unknown --train-layers '{config.layers}'; choose one of: {', '.join(LAYERS)}")
-    if not isinstance(config.steps, (int, np.integer)) or config.steps < 0:
-        raise InputError(f"--steps must be a non-negative integer, got {config.steps}")
-    if config.lr is not None and not (math.isfinite(config.lr) and config.lr > 0):
-        raise InputError(f"--lr must be a positive finite number, got {config.lr}")
-    if config.tol is not None and not (math.isfinite(config.tol) and config.tol >= 0):
-        raise InputError(f"--tol must be a non-negative finite number, got {config.tol}")
+    check_train_config(config)
     for name, val in (("mu", mu), ("rho", rho), ("nu", nu)):
         if not (val >= 0) or math.isnan(val):
             raise InputError(f"{name} must be >= 0, got {val}")

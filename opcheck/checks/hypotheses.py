@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck._runtime import memory
+from opcheck._runtime import memory, validation
 from opcheck.linalg import spectra
 from opcheck.model.activations import Activation, get_activation
 from opcheck.data.prepare import Dataset, headline_width
@@ -106,9 +106,7 @@ def resolve_width(dataset: Dataset, config: VerifyConfig, params: Params | None)
         return d1
     if config.width is None:
         return headline_width(dataset.n, dataset.d0)
-    if config.width < 1:
-        raise InputError(f"--width must be a positive integer, got {config.width}")
-    return int(config.width)
+    return validation.positive_int(config.width, "--width")
 
 
 def check_params(params: Params, dataset: Dataset) -> None:
@@ -151,11 +149,9 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         timings[name] = round(now - clock, 4)
         clock = now
 
-    for label, val in (("--constant", config.constant), ("--kappa-max", config.kappa_max)):
-        if not (math.isfinite(val) and val > 0):
-            raise InputError(f"{label} must be a positive finite number, got {val}")
-    if config.lr is not None and not (math.isfinite(config.lr) and config.lr > 0):
-        raise InputError(f"--lr must be a positive finite number, got {config.lr}")
+    validation.positive_finite(config.constant, "--constant")
+    validation.positive_finite(config.kappa_max, "--kappa-max")
+    validation.positive_finite(config.lr, "--lr")
     act = get_activation(config.activation)
     n, d0, d2 = dataset.n, dataset.d0, dataset.d2
     if params is not None:

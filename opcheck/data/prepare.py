@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck._runtime import seeding
+from opcheck._runtime import seeding, validation
 from opcheck.errors import InputError
 from opcheck.data.loaders import RawSamples
 
@@ -91,8 +91,7 @@ def take_subset(raw: RawSamples, n: int | None, seed: int) -> tuple[np.ndarray, 
     total = raw.X.shape[0]
     if n is None or n == total:
         return raw.X, raw.y, np.arange(total), None
-    if n < 1:
-        raise InputError(f"--n must be at least 1, got {n}")
+    validation.positive_int(n, "--n")
     if n > total:
         raise InputError(f"--n {n} exceeds the {total} samples available")
     idx = np.sort(seeding.rng(seed, "subset").choice(total, size=n, replace=False))
@@ -139,10 +138,8 @@ def prepare_dataset(
             Y = np.atleast_2d(y.T).astype(np.float64) if y.ndim == 2 else y[None, :].astype(np.float64)
             kind = "float targets"
     else:
-        if labels not in LABEL_MODES:
-            raise InputError(f"unknown --labels '{labels}'; choose one of: {', '.join(LABEL_MODES)}")
-        if d2 < 1:
-            raise InputError(f"--d2 must be at least 1, got {d2}")
+        labels = validation.choice(labels, LABEL_MODES, "--labels")
+        validation.positive_int(d2, "--d2")
         kind = labels
         if labels == "zeros":
             Y = np.zeros((d2, X.shape[1]))

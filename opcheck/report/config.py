@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from opcheck.data.splits import largest_train_n, pool_size
+from opcheck._runtime import validation
 from opcheck.errors import InputError
 
 SWEEPS = ("width", "samples", "init-ratio")
@@ -96,19 +97,15 @@ def parse_sweeps(text: str | None) -> tuple[str, ...]:
 
 def validate(config: ReportConfig) -> None:
     """Every bad option value becomes one InputError line."""
-    for label, val in (("--constant", config.constant), ("--kappa-max", config.kappa_max)):
-        if not (math.isfinite(val) and val > 0):
-            raise InputError(f"{label} must be a positive finite number, got {val}")
-    if config.steps < 1:
-        raise InputError(f"--steps must be a positive integer, got {config.steps}")
-    if not (math.isfinite(config.tol) and config.tol > 0):
-        raise InputError(f"--tol must be a positive finite number, got {config.tol}")
-    if config.lr is not None and not (math.isfinite(config.lr) and config.lr > 0):
-        raise InputError(f"--lr must be a positive finite number, got {config.lr}")
-    if not (math.isfinite(config.test_fraction) and 0.0 <= config.test_fraction < 0.9):
-        raise InputError(f"--test-fraction must be in [0, 0.9), got {config.test_fraction}")
-    if config.n is not None and config.n < MIN_N:
-        raise InputError(f"--n must be at least {MIN_N}, got {config.n}")
+    validation.positive_finite(config.constant, "--constant")
+    validation.positive_finite(config.kappa_max, "--kappa-max")
+    validation.positive_int(config.steps, "--steps")
+    if config.tol is None:
+        raise InputError("--tol must be given for a report (GD 'converged' once h < tol)")
+    validation.positive_finite(config.tol, "--tol")
+    validation.positive_finite(config.lr, "--lr")
+    validation.fraction(config.test_fraction, "--test-fraction", 0.0, 0.9)
+    validation.int_at_least(config.n, MIN_N, "--n")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from opcheck._runtime import validation
 from opcheck.errors import InputError
 
 SOLVE_FOR = ("d1", "n")
@@ -34,30 +35,19 @@ class BoundRequest:
     theorems: tuple[str, ...] = ()
 
 
-def _positive_int(value: int | None, flag: str) -> None:
-    if value is not None and value < 1:
-        raise InputError(f"{flag} must be a positive integer, got {value}")
-
-
-def _positive_float(value: float | None, flag: str) -> None:
-    if value is not None and not (math.isfinite(value) and value > 0):
-        raise InputError(f"{flag} must be a positive finite number, got {value}")
-
-
 def validate(req: BoundRequest, has_data: bool) -> None:
     """Raise InputError (one line) for every unusable combination."""
     if req.solve_for not in SOLVE_FOR:
         raise InputError(f"--solve-for must be one of: {', '.join(SOLVE_FOR)}, got '{req.solve_for}'")
-    _positive_int(req.n, "--n")
-    _positive_int(req.d0, "--d0")
-    _positive_int(req.d2, "--d2")
-    _positive_int(req.depth, "--depth")
-    _positive_int(req.batch_size, "--batch-size")
-    if req.t is not None and req.t < 1:
-        raise InputError(f"--t must be at least 1 (the Khatri-Rao power of (20)), got {req.t}")
-    _positive_float(req.constant, "--constant")
-    _positive_float(req.lambda0, "--lambda0")
-    _positive_float(req.width, "--width")
+    validation.positive_int(req.n, "--n")
+    validation.positive_int(req.d0, "--d0")
+    validation.positive_int(req.d2, "--d2")
+    validation.positive_int(req.depth, "--depth")
+    validation.positive_int(req.batch_size, "--batch-size")
+    validation.int_at_least(req.t, 1, "--t", " (the Khatri-Rao power of (20))")
+    validation.positive_finite(req.constant, "--constant")
+    validation.positive_finite(req.lambda0, "--lambda0")
+    validation.positive_finite(req.width, "--width")
     if not (math.isfinite(req.delta) and 0 < req.delta <= 1):
         raise InputError(f"--delta is a failure probability in (0, 1], got {req.delta}")
     if req.solve_for == "n":

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from opcheck.model.activations import Activation
+from opcheck._runtime import validation
 from opcheck.errors import InputError
 from opcheck.linalg.khatri_rao import symmetric_rank_bound
 from opcheck.theory import symbols as S
@@ -94,8 +95,7 @@ def nonzero_orders(act: Activation, t_max: int) -> list[int]:
 
 def require_usable_t(act: Activation, t: int) -> None:
     """InputError unless 1 ≤ t ≤ T_LIMIT and c_t(1) ≠ 0 (then suggest the nearest usable t)."""
-    if t < 1:
-        raise InputError(f"--t must be at least 1 (the Khatri-Rao power of (20)), got {t}")
+    validation.int_at_least(t, 1, "--t", " (the Khatri-Rao power of (20))")
     if t > T_LIMIT:
         raise InputError(f"--t must be at most {T_LIMIT}, got {t}")
     coeffs = act.hermite_coefficients(t, 1.0)
