@@ -1,45 +1,156 @@
 """The Typer application: parse, call, render — no mathematics here.
 
-Each sub-command lives in :mod:`opcheck.commands` and registers itself on
-``app``.  :func:`main` is the console-script entry point: it turns
-:class:`~opcheck.errors.InputError` and command-line usage errors into one line
-on stderr and exit status 2 (design.md "Interfaces"), and passes through the
-0/1 verdict codes the commands return.
+Each sub-command lives in :mod:`opcheck.commands` and registers itself on ``app``.
+The error policy lives inside the app (:class:`OpcheckGroup`), so that the console
+script, ``python -m opcheck`` and ``typer.testing.CliRunner().invoke(app, ...)``
+all behave the same way:
+
+======  ==============================================================
+exit    meaning
+======  ==============================================================
+0       the checks ran and every checked condition holds
+1       the checks ran and some do not hold
+2       bad input or usage: one line ``opcheck: error: ...`` on stderr
+3       an internal error (a bug): one line; ``OPCHECK_DEBUG=1`` shows the traceback
+130     interrupted (Ctrl-C)
+======  ==============================================================
 """
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 try:  # Typer >= 0.2x vendors Click; older releases depend on it
     from typer._click import exceptions as _cx
-    _TyperExc = _cx.ClickException
-    _Usage = _cx.UsageError
-    _NoArgs = getattr(_cx, "NoArgsIsHelpError", ())
 except ImportError:  # pragma: no cover - depends on the installed Typer
     from click import exceptions as _cx
-
-    _TyperExc = _cx.ClickException
-    _Usage = _cx.UsageError
-    _NoArgs = getattr(_cx, "NoArgsIsHelp", ())
 
 from opcheck import __version__
 from opcheck.errors import InputError
 
+EXIT_CODES = (
+    "Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; "
+    "2 = bad input or usage; 3 = internal error (a bug: please report it); 130 = interrupted."
+)
+
+_NoArgs = getattr(_cx, "NoArgsIsHelpError", None) or getattr(_cx, "NoArgsIsHelp", ())
+
+
+def _no_bool_metavar() -> None:
+    """Flags take no value: show no ``<bool>`` type beside them in ``--help``."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:  # pragma: no cover - depends on the installed Typer
+        return
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_opcheck", False):
+        return
+
+    def display_type_rich(self, ctx):
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return original(self, ctx)
+
+    display_type_rich._opcheck = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_no_bool_metavar()
+
+
+def say_error(message: str) -> int:
+    """Print ``opcheck: error: <one line>`` on stderr; return exit status 2."""
+    typer.echo(f"opcheck: error: {' '.join(str(message).split())}", err=True)
+    return 2
+
+
+def _choice_message(exc: Any) -> str | None:
+    """``unknown activation 'foo' (--activation); choose one of: ... (did you mean ...)``."""
+    from opcheck._runtime.validation import unknown_choice
+
+    param = getattr(exc, "param", None)
+    desc = getattr(param, "type_descriptor", None)
+    if desc is None or not getattr(desc, "is_choice", False) or not desc.choices:
+        return None
+    errors = getattr(exc.__cause__, "errors", None)
+    bad = errors()[0].get("input") if callable(errors) and errors() else None
+    if bad is None:
+        return None
+    names = [str(getattr(c, "value", c)) for c in desc.choices]
+    return unknown_choice(bad, names, max(param.opts, key=len))
+
+
+def _usage_message(exc: Any) -> str:
+    """Click's usage error as one line, with one suggestion for a mistyped option."""
+    from opcheck._runtime.validation import suggest
+
+    choice = _choice_message(exc)
+    if choice:
+        return choice
+    if isinstance(exc, _cx.NoSuchOption):
+        hint = suggest(exc.option_name, exc.possibilities or _all_options(exc.ctx))
+        return f"No such option: {exc.option_name}{hint.replace(' (', '; ').rstrip(')')}"
+    return exc.format_message()
+
+
+def _all_options(ctx: Any) -> list[str]:
+    if ctx is None:
+        return []
+    return [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
+
+
+class OpcheckGroup(TyperGroup):
+    """The app's command group: runs a command and maps every outcome to an exit status."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D401
+        code = self._run(args, prog_name or "opcheck", complete_var, extra)
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def _run(self, args, prog_name, complete_var, extra) -> int:
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+        except InputError as exc:
+            return say_error(str(exc))
+        except _NoArgs:  # bare `opcheck`: the help was printed
+            return 0
+        except _cx.ClickException as exc:
+            return say_error(_usage_message(exc))
+        except typer.Abort:
+            return say_error("aborted")
+        except MemoryError:
+            return say_error("out of memory; try a smaller --n or --width")
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            code = 130
+        except Exception as exc:  # a bug, not bad input: one line, exit 3, traceback on request
+            if os.environ.get("OPCHECK_DEBUG"):
+                raise
+            typer.echo(f"opcheck: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+                       "(a bug in opcheck; rerun with OPCHECK_DEBUG=1 for the traceback and please report it)", err=True)
+            return 3
+        if code == 130:  # Typer's translation of KeyboardInterrupt
+            typer.echo("opcheck: interrupted", err=True)
+        return code if isinstance(code, int) else 0
+
+
 app = typer.Typer(
     name="opcheck",
+    cls=OpcheckGroup,
     help=(
         "Theorem checker for 'Subquadratic Overparameterization for Shallow Neural Networks' "
-        "(Song, Ramezani-Kebrya, Pethick, Eftekhari, Cevher, NeurIPS 2021).\n\n"
-        "Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; "
-        "2 = bad input or usage; 3 = internal error (a bug: please report it)."
+        "(Song, Ramezani-Kebrya, Pethick, Eftekhari, Cevher, NeurIPS 2021).\n\n" + EXIT_CODES
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
 )
 
 
@@ -67,42 +178,8 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point with the one-line error policy."""
-    try:
-        code = app(args=argv, standalone_mode=False, prog_name="opcheck")
-    except InputError as exc:
-        raise SystemExit(_one_line(str(exc))) from None
-    except _NoArgs:  # bare `opcheck`: Typer has printed the help already
-        raise SystemExit(0) from None
-    except _Usage as exc:
-        raise SystemExit(_one_line(exc.format_message())) from None
-    except _TyperExc as exc:
-        raise SystemExit(_one_line(exc.format_message())) from None
-    except typer.Abort:
-        raise SystemExit(_one_line("aborted")) from None
-    except MemoryError:
-        raise SystemExit(_one_line("out of memory; try a smaller --n or --width")) from None
-    except typer.Exit as exc:
-        if exc.exit_code == 130:  # Typer's translation of KeyboardInterrupt
-            typer.echo("opcheck: interrupted", err=True)
-        raise SystemExit(exc.exit_code) from None
-    except Exception as exc:  # a bug, not bad input: one line, exit 3, traceback on request
-        if os.environ.get("OPCHECK_DEBUG"):
-            raise
-        typer.echo(f"opcheck: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-                   "(a bug in opcheck; rerun with OPCHECK_DEBUG=1 for the traceback and please report it)", err=True)
-        raise SystemExit(3) from None
-    except KeyboardInterrupt:
-        typer.echo("opcheck: interrupted", err=True)
-        raise SystemExit(130) from None
-    if code == 130:  # Typer returns KeyboardInterrupt as exit code 130 in non-standalone mode
-        typer.echo("opcheck: interrupted", err=True)
-    raise SystemExit(code if isinstance(code, int) else 0)
-
-
-def _one_line(message: str) -> int:
-    typer.echo(f"opcheck: error: {' '.join(message.split())}", err=True)
-    return 2
+    """Console entry point: run the app; the exit status follows the table above."""
+    app(args=argv, prog_name="opcheck")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,30 +10,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-class CliResult:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-    def __repr__(self) -> str:  # shown by pytest on failure
-        return f"CliResult(code={self.code}, err={self.err!r}, out={self.out[:400]!r})"
-
-
 @pytest.fixture
-def run_cli(capsys):
-    """Run ``opcheck`` with argv in-process; returns exit code, stdout, stderr."""
-    from opcheck.cli import main
+def run_cli():
+    """Run ``opcheck`` with argv in-process (:func:`cli_runner.invoke`); returns exit code, stdout, stderr."""
+    from cli_runner import invoke
 
-    def run(*argv: str) -> CliResult:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in argv])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
+    return invoke
 
 
 @pytest.fixture

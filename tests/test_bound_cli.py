@@ -1,23 +1,16 @@
-"""`opcheck bound` through opcheck.cli.main: exit codes, one JSON object, rich table, bad input."""
+"""`opcheck bound` through the app (tests/cli_runner.py): exit codes, one JSON object, rich table, bad input."""
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
+from cli_runner import invoke
 
 
 def _run(capsys, *argv):
-    from opcheck.cli import main
-
-    capsys.readouterr()
-    try:
-        main(["bound", *[str(a) for a in argv]])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    """``opcheck bound ARGV`` through the shared runner (``capsys`` kept for the callers' signature)."""
+    return tuple(invoke("bound", *argv))
 
 
 def _json(capsys, *argv):

@@ -183,7 +183,7 @@ def test_a_bug_is_one_line_and_exit_three(run_cli, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("opcheck.commands.verify.run_verify", broken)
+    monkeypatch.setattr("opcheck.checks.hypotheses.run_verify", broken)
     res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "3")
     assert res.code == 3 and res.err.startswith("opcheck: internal error: RuntimeError: boom"), res
     assert "Traceback" not in res.err and len(res.err.strip().splitlines()) == 1

@@ -5,57 +5,60 @@ render.  No mathematics here.
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
-from opcheck.theory.compute import candidate_ts, check_request, compute_bound
+from opcheck.commands import options as o
+from opcheck.commands.options import DATA, NETWORK, OUTPUT, option
 from opcheck.theory.request import DEFAULT_DELTA, BoundRequest
 
 HELP = """How wide must the network be? This paper's width bound (20)/(21) beside prior results.
 
-Prints each theorem's width requirement (sympy formula), the numeric width and parameter
-count at your n and d0, the factor by which it exceeds this paper's headline (21), and the
-exponent in n. This paper's rows are highlighted. Each number says whether it rests on the
-paper, on opcheck's derivation (the xi of (20)), or on a scaling with constant 1.
+Prints each theorem's width requirement (sympy formula), the numeric width and parameter count at your n and d0, the factor by which it exceeds this paper's headline (21), and the exponent in n. This paper's rows are highlighted. Each number says whether it rests on the paper, on opcheck's derivation (the xi of (20)), or on a scaling with constant 1.
 
-Example:
+Examples (the second uses the data's own sigma_max(X), sigma_min(X^{*t}) and lambda0; the third finds the largest n each theorem certifies):
 
     opcheck bound --n 10000 --d0 784
 
-    opcheck bound --data samples.npy          # the data's own sigma_max(X), sigma_min(X^{*t}), lambda0
+    opcheck bound --data samples.npy
 
-    opcheck bound --solve-for n --width 4096 --d0 784   # largest n each theorem certifies
+    opcheck bound --solve-for n --width 4096 --d0 784
 
-Exit codes: 0 = evaluated; 2 = bad input.
+Exit codes: 0 = evaluated; 2 = bad input or usage; 3 = internal error (a bug).
 """
 
 
+THEOREMS = "Theorems"
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("bound", help=HELP, epilog="Example: opcheck bound --n 10000 --d0 784")
+    @app.command("bound", help=HELP)
     def bound(
-        n: Optional[int] = typer.Option(None, "--n", help="Number of samples n (with --data: a seeded subset)."),
-        d0: Optional[int] = typer.Option(None, "--d0", help="Input dimension d0."),
-        d2: int = typer.Option(1, "--d2", help="Output dimension d2 (parameter counts only)."),
-        activation: str = typer.Option("gelu", "--activation", help="Activation whose Hermite coefficients give xi of (20): gelu, softplus, tanh, sigmoid, silu, relu."),
-        init: str = typer.Option("lecun", "--init", help="Init scheme for the omega1-scale xi: lecun, he, xavier."),
-        t: Optional[int] = typer.Option(None, "--t", help="Khatri-Rao power t of (20); default: every t in 1..6, the smallest width wins."),
-        constant: float = typer.Option(1.0, "--constant", help="Universal constant C of every bound (the paper does not give it)."),
-        batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size b of the SGD variant (default n: full batch, equal to (20))."),
-        depth: int = typer.Option(1, "--depth", help="Hidden layers L for Zou & Gu and Allen-Zhu et al. (1 = shallow)."),
-        lambda0: Optional[float] = typer.Option(None, "--lambda0", help="lambda0 of Du et al. (default 0.5, the largest possible; with --data: computed)."),
-        delta: float = typer.Option(DEFAULT_DELTA, "--delta", help="Failure probability delta of Du et al."),
-        data: Optional[str] = typer.Option(None, "--data", help="Samples (.npy/.npz/.csv, rows): use their sigma_max(X), sigma_min(X^{*t}) and lambda0."),
-        dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in samples instead of --data: digits or sphere."),
-        seed: int = typer.Option(0, "--seed", min=0, help="Seed for subsets and the sphere dataset."),
-        solve_for: str = typer.Option("d1", "--solve-for", help="d1: the width each theorem needs; n: the largest n at --width."),
-        width: Optional[float] = typer.Option(None, "--width", help="Hidden width D1 for --solve-for n."),
-        theorem: Optional[List[str]] = typer.Option(None, "--theorem", help="Show only this registry entry (repeatable), e.g. song2021-21, du2019, condition-9."),
-        latex: bool = typer.Option(False, "--latex", help="Print the formulas as LaTeX."),
-        json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else."),
+        n: Annotated[Optional[int], option("--n", panel=DATA, help="Number of samples n (with --data: a seeded subset).")] = None,
+        d0: Annotated[Optional[int], option("--d0", panel=DATA, help="Input dimension d0.")] = None,
+        d2: Annotated[int, option("--d2", panel=DATA, help="Output dimension d2 (parameter counts only).")] = 1,
+        data: Annotated[Optional[str], option("--data", panel=DATA, help="Samples (.npy/.npz/.csv, rows): use their sigma_max(X), sigma_min(X^{*t}) and lambda0.")] = None,
+        dataset: o.Dataset = None,
+        seed: o.Seed = 0,
+        activation: Annotated[o.Activation, o.choice("--activation", "-a", panel=NETWORK, help="Activation whose Hermite coefficients give xi of (20).")] = o.Activation.gelu,
+        init: Annotated[o.Init, o.choice("--init", panel=NETWORK, help="Init scheme for the omega1-scale xi.")] = o.Init.lecun,
+        constant: Annotated[float, option("--constant", panel=NETWORK, help="Universal constant C of every bound (the paper does not give it).")] = 1.0,
+        t: Annotated[Optional[int], option("--t", panel=THEOREMS, help="Khatri-Rao power t of (20); default: every t in 1..6, the smallest width wins.")] = None,
+        batch_size: Annotated[Optional[int], option("--batch-size", panel=THEOREMS, help="Batch size b of the SGD variant (default n: full batch, equal to (20)).")] = None,
+        depth: Annotated[int, option("--depth", panel=THEOREMS, help="Hidden layers L for Zou & Gu and Allen-Zhu et al. (1 = shallow).")] = 1,
+        lambda0: Annotated[Optional[float], option("--lambda0", panel=THEOREMS, help="lambda0 of Du et al. (default 0.5, the largest possible; with --data: computed).")] = None,
+        delta: Annotated[float, option("--delta", panel=THEOREMS, help="Failure probability delta of Du et al.")] = DEFAULT_DELTA,
+        solve_for: Annotated[str, option("--solve-for", panel=THEOREMS, help="d1: the width each theorem needs; n: the largest n at --width.")] = "d1",
+        width: Annotated[Optional[float], option("--width", panel=THEOREMS, help="Hidden width D1 for --solve-for n.")] = None,
+        theorem: Annotated[Optional[List[str]], option("--theorem", panel=THEOREMS, help="Show only this registry entry (repeatable), e.g. song2021-21, du2019, condition-9.")] = None,
+        latex: Annotated[bool, option("--latex", panel=OUTPUT, help="Print the formulas as LaTeX.")] = False,
+        json_out: o.Json = False,
     ) -> None:
         from opcheck.render import bound_view
+        from opcheck.theory.compute import candidate_ts, check_request, compute_bound
 
+        activation, init, dataset = o.value(activation), o.value(init), o.value(dataset)
         req = BoundRequest(
             n=n, d0=d0, d2=d2, activation=activation, init=init, t=t, constant=constant,
             batch_size=batch_size, depth=depth, lambda0=lambda0, delta=delta,

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from pathlib import Path
 
 import numpy as np
 
-from opcheck._runtime import memory
+from opcheck._runtime import memory, validation
 from opcheck.model.activations import get_activation
 from opcheck.data.prepare import Dataset, headline_width, prepare_dataset
 from opcheck.errors import InputError
@@ -69,8 +68,7 @@ def build_dataset(
     omega2: float | None,
 ) -> Dataset:
     """Subset, normalise and label (teacher labels use the student's architecture)."""
-    if width is not None and width < 1:
-        raise InputError(f"--width must be a positive integer, got {width}")
+    validation.positive_int(width, "--width")
     take_n = None if raw.source.startswith("sphere") else n  # for sphere, --n is the generated size
     return prepare_dataset(
         raw,
@@ -106,16 +104,11 @@ def save_init(path: Path, params: Params, ds: Dataset) -> None:
     np.savez(path, W0=params.W, V0=params.V, X=ds.X, Y=ds.Y)
 
 
-def check_train_options(steps: int, tol: float | None, layers: str) -> None:
-    """Validate ``--steps``, ``--tol``, ``--train-layers`` before any work."""
-    from opcheck.checks.gradient_descent import LAYERS
+def check_train_options(steps: int, tol: float | None, lr: float | None, layers: str, sigma_points: int) -> None:
+    """Validate the ``--train`` options before any work (the rules of :func:`~opcheck.checks.gradient_descent.check_train_config`)."""
+    from opcheck.checks.gradient_descent import TrainConfig, check_train_config
 
-    if steps < 1:
-        raise InputError(f"--steps must be at least 1, got {steps}")
-    if tol is not None and not (math.isfinite(tol) and tol > 0):
-        raise InputError(f"--tol must be a positive finite number, got {tol}")
-    if layers not in LAYERS:
-        raise InputError(f"unknown --train-layers '{layers}'; choose one of: {', '.join(LAYERS)}")
+    check_train_config(TrainConfig(steps=steps, lr=lr, tol=tol, layers=layers, sigma_points=sigma_points))
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ import math
 import shlex
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -19,7 +19,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opcheck.errors import InputError
+from opcheck._runtime import validation
+from opcheck.commands import options as o
+from opcheck.commands.options import DATA, NETWORK, OUTPUT, TRAINING, option
 
 HELP = """Sweeps, plots and a written report: does the theorem's width threshold show up on your data?
 
@@ -68,12 +70,12 @@ def _command_line(ctx: typer.Context) -> str:
     for p in ctx.command.params:
         if p.name in NOT_PROVENANCE:
             continue
-        val = ctx.params.get(p.name)
+        val = o.value(ctx.params.get(p.name))
         if p.param_type_name == "argument":
             if val is not None:
                 words.append(str(val))
             continue
-        if val == p.default or val is None:
+        if val == o.value(p.default) or val is None:
             continue
         if getattr(p, "is_flag", False) and isinstance(val, bool):
             if p.secondary_opts:
@@ -86,33 +88,31 @@ def _command_line(ctx: typer.Context) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("report", help=HELP, epilog="Example: opcheck report --quick --out quick-report/")
+    @app.command("report", help=HELP)
     def report(
         ctx: typer.Context,
-        data: Optional[Path] = typer.Argument(None, help="Samples as rows: .npy (X), .npz (X and y or Y), or .csv. Default: --dataset digits."),
-        dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in data: digits (1797 x 64, 10 classes) or sphere (uniform on the unit sphere, teacher labels)."),
-        out: Path = typer.Option(Path("opcheck-report"), "--out", help="Report folder (created; an earlier opcheck report there is replaced)."),
-        force: bool = typer.Option(False, "--force", help="Write into a non-empty folder that is not an opcheck report (other files are kept)."),
-        quick: bool = typer.Option(False, "--quick", help="Smaller sweeps (n = 100, fewer widths, 100 GD steps): under a minute on 2 cores."),
-        n: Optional[int] = typer.Option(None, "--n", help="Training samples n of the width and init-ratio sweeps (default 200; --quick 100); the sample sweep spans n/4 .. 1.6 n."),
-        seed: int = typer.Option(0, "--seed", min=0, help="Seed of every random stream (subsets, split, init, teacher, Lanczos)."),
-        activation: str = typer.Option("gelu", "--activation", "-a", help="gelu | softplus | tanh | sigmoid | silu | relu."),
-        init: str = typer.Option("lecun", "--init", help="lecun | he | xavier for the width and sample sweeps (the ratio sweep uses the He product)."),
-        test_fraction: float = typer.Option(0.2, "--test-fraction", help="Fraction of each drawn pool held out for the test error (0 = none)."),
-        sweeps: Optional[str] = typer.Option(None, "--sweeps", help="Comma list of width, samples, init-ratio to run; or no-NAME to skip one (default: all)."),
-        constant: float = typer.Option(1.0, "--constant", help="The universal constant C hidden by O(.) in (9), (20), (21)."),
-        steps: Optional[int] = typer.Option(None, "--steps", help="Gradient-descent steps per point (default 300; --quick 100)."),
-        tol: float = typer.Option(1e-2, "--tol", help="GD 'converged' once h < tol (absolute; ||Y||_F <= 1 after normalisation)."),
-        lr: Optional[float] = typer.Option(None, "--lr", help="GD step size (default 1/lambda_max of the Hessian of h at Theta0, per point)."),
-        jobs: Optional[int] = typer.Option(None, "--jobs", help="Worker processes (default: CPU count, at most 4); results do not depend on it."),
-        d0: Optional[int] = typer.Option(None, "--d0", help="Input dimension for --dataset sphere."),
-        label_column: Optional[str] = typer.Option(None, "--label-column", help="CSV label column: header name or 0-based index."),
-        labels: str = typer.Option("teacher", "--labels", help="Targets when the data have none: teacher | random | zeros."),
-        d2: int = typer.Option(1, "--d2", help="Output dimension for synthetic targets."),
+        data: o.DataFile = None,
+        dataset: o.Dataset = None,
+        n: Annotated[Optional[int], option("--n", panel=DATA, help="Training samples n of the width and init-ratio sweeps (default 200; --quick 100); the sample sweep spans n/4 .. 1.6 n.")] = None,
+        d0: o.D0 = None,
+        label_column: o.LabelColumn = None,
+        labels: o.LabelsOpt = o.Labels.teacher,
+        d2: o.D2 = 1,
+        test_fraction: Annotated[float, option("--test-fraction", panel=DATA, help="Fraction of each drawn pool held out for the test error (0 = none).")] = 0.2,
+        seed: o.Seed = 0,
+        activation: o.ActivationOpt = o.Activation.gelu,
+        init: Annotated[o.Init, o.choice("--init", panel=NETWORK, help="Init scheme of the width and sample sweeps (the ratio sweep uses the He product).")] = o.Init.lecun,
+        constant: o.Constant = 1.0,
+        sweeps: Annotated[Optional[str], option("--sweeps", panel=TRAINING, help="Comma list of width, samples, init-ratio to run; or no-NAME to skip one (default: all).")] = None,
+        quick: Annotated[bool, option("--quick", panel=TRAINING, help="Smaller sweeps (n = 100, fewer widths, 100 GD steps): under a minute on 2 cores.")] = False,
+        steps: Annotated[Optional[int], option("--steps", panel=TRAINING, help="Gradient-descent steps per point (default 300; --quick 100).")] = None,
+        tol: Annotated[float, option("--tol", panel=TRAINING, help="GD 'converged' once h < tol (absolute; ||Y||_F <= 1 after normalisation).")] = 1e-2,
+        lr: o.Lr = None,
+        jobs: Annotated[Optional[int], option("--jobs", panel=TRAINING, help="Worker processes (default: CPU count, at most 4); results do not depend on it.")] = None,
+        out: Annotated[Path, option("--out", panel=OUTPUT, help="Report folder (created; an earlier opcheck report there is replaced).")] = Path("opcheck-report"),
+        force: Annotated[bool, option("--force", panel=OUTPUT, help="Write into a non-empty folder that is not an opcheck report (other files are kept).")] = False,
     ) -> None:
-        from opcheck.model.activations import get_activation
         from opcheck.commands.common import build_dataset, load_raw
-        from opcheck.model.network import init_scales
         from opcheck.report.config import DEFAULT_N, DEFAULT_STEPS, QUICK_N, QUICK_STEPS, ReportConfig, parse_sweeps, validate
         from opcheck.data.splits import pool_size
         from opcheck.report.executor import default_jobs
@@ -122,16 +122,14 @@ def register(app: typer.Typer) -> None:
         from opcheck.report.writer import destination_mode, write_report
 
         t_all = time.perf_counter()
+        activation, init, labels, dataset = o.value(activation), o.value(init), o.value(labels), o.value(dataset)
         chosen = parse_sweeps(sweeps)
         config = ReportConfig(activation=activation, init=init, seed=seed, constant=constant, steps=(steps if steps is not None else (QUICK_STEPS if quick else DEFAULT_STEPS)),
                               tol=tol, lr=lr, test_fraction=test_fraction, sweeps=chosen, quick=quick, n=n)
         validate(config)
-        get_activation(activation)  # unknown names fail here, before any work
-        init_scales(init, 1, 1, 1)
-        if jobs is not None and jobs < 1:
-            raise InputError(f"--jobs must be a positive integer, got {jobs}")
+        validation.positive_int(jobs, "--jobs")
         destination_mode(out, force)  # refuse early, before any work
-        sphere = data is None and (dataset or "").strip().lower() == "sphere"
+        sphere = data is None and dataset == o.BuiltinData.sphere.value
         gen_n = None
         if sphere:
             top = 1.6 if ("samples" in chosen and not quick) else 1.0

@@ -2,63 +2,77 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-from opcheck.commands.common import build_dataset, check_train_options, default_subset, load_init_params, load_raw, save_init, training_progress
-from opcheck.checks.conclusions import check_conclusions, combined_report
-from opcheck.render import json_out
-from opcheck.render.verify_view import render_verify
-from opcheck.checks.hypotheses import VerifyConfig, run_verify
+from opcheck.commands import options as o
+from opcheck.commands.options import DATA, NETWORK, OUTPUT, TRAINING, option
 
-EPILOG = (
-    "Examples:  opcheck verify  (built-in digits)  ·  opcheck verify data.npz --width 4000 --init he  ·  "
-    "opcheck verify --dataset sphere --n 500 --d0 32 --json  ·  opcheck verify --dataset digits --n 300 --width 2000 --train"
-)
+HELP = """Check the hypotheses of Theorem 3 on DATA at initialization: Lemma 3, conditions (9), (13), (19), (20), (21); with --train, run gradient descent and check the theorem's conclusions.
+
+Examples:
+
+    opcheck verify
+
+    opcheck verify data.npz --width 4000 --init he
+
+    opcheck verify --dataset sphere --n 500 --d0 32 --json
+
+    opcheck verify --n 300 --width 2000 --train
+
+Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; 2 = bad input or usage; 3 = internal error (a bug).
+"""
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("verify", epilog=EPILOG)
+    @app.command("verify", help=HELP)
     def verify(
-        data: Optional[Path] = typer.Argument(None, help="Samples as rows: .npy (X), .npz (X and y or Y), or .csv. Default: --dataset digits."),
-        dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in data: digits (scikit-learn, 1797 x 64, real) or sphere (uniform on the unit sphere)."),
-        n: Optional[int] = typer.Option(None, "--n", help="Seeded random subset of N samples (digits default: 1000 of 1797; for sphere: how many to generate)."),
-        d0: Optional[int] = typer.Option(None, "--d0", help="Input dimension for --dataset sphere."),
-        label_column: Optional[str] = typer.Option(None, "--label-column", help="CSV label column: header name or 0-based index."),
-        labels: str = typer.Option("teacher", "--labels", help="Targets when the data have none: teacher | random | zeros."),
-        d2: int = typer.Option(1, "--d2", help="Output dimension for synthetic targets."),
-        normalize: bool = typer.Option(True, "--normalize/--no-normalize", help="Scale samples to unit norm and ||Y||_F <= 1 (Assumption 2)."),
-        activation: str = typer.Option("gelu", "--activation", "-a", help="gelu | softplus | tanh | sigmoid | silu | relu."),
-        init: str = typer.Option("lecun", "--init", help="lecun | he | xavier (or give --omega1/--omega2)."),
-        omega1: Optional[float] = typer.Option(None, "--omega1", help="Std of W0 entries (overrides --init)."),
-        omega2: Optional[float] = typer.Option(None, "--omega2", help="Std of V0 entries (overrides --init)."),
-        width: Optional[int] = typer.Option(None, "--width", help="Hidden width d1 (default: ceil(n^1.5/d0), at least n)."),
-        seed: int = typer.Option(0, "--seed", min=0, help="Seed of every random stream (subset, init, teacher)."),
-        constant: float = typer.Option(1.0, "--constant", help="The universal constant C hidden by O(.) in (9), (13), (20), (21)."),
-        kappa_max: float = typer.Option(2.0, "--kappa-max", help="Threshold for (19) kappa_init = omega1 omega2 sqrt(d0 d1); 2 admits He, as the paper states."),
-        lr: Optional[float] = typer.Option(None, "--lr", help="Step size to check against (13) (and to train with, with --train)."),
-        save_init_path: Optional[Path] = typer.Option(None, "--save-init", help="Write W0, V0, X (d0 x n), Y (d2 x n) to this .npz."),
-        init_params: Optional[Path] = typer.Option(None, "--init-params", help="Load W0, V0 from this .npz instead of sampling."),
-        as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout, nothing else."),
-        train: bool = typer.Option(False, "--train", help="Also run gradient descent from Theta0 and check the theorem's conclusions."),
-        steps: int = typer.Option(1000, "--steps", help="Gradient-descent steps (with --train)."),
-        tol: Optional[float] = typer.Option(None, "--tol", help="Stop once h < tol (default 1e-8 h0)."),
-        train_layers: str = typer.Option("both", "--train-layers", help="both (the paper) | first (W only) | second (V only)."),
-        sigma_points: int = typer.Option(4, "--sigma-points", min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2."),
+        data: o.DataFile = None,
+        dataset: o.Dataset = None,
+        n: Annotated[Optional[int], option("--n", panel=DATA, help="Seeded random subset of N samples (digits default: 1000 of 1797; for sphere: how many to generate).")] = None,
+        d0: o.D0 = None,
+        label_column: o.LabelColumn = None,
+        labels: o.LabelsOpt = o.Labels.teacher,
+        d2: o.D2 = 1,
+        normalize: Annotated[bool, option("--normalize/--no-normalize", panel=DATA, help="Scale samples to unit norm and ||Y||_F <= 1 (Assumption 2).")] = True,
+        seed: o.Seed = 0,
+        activation: o.ActivationOpt = o.Activation.gelu,
+        init: o.InitOpt = o.Init.lecun,
+        omega1: Annotated[Optional[float], option("--omega1", panel=NETWORK, help="Std of W0 entries (overrides --init).")] = None,
+        omega2: Annotated[Optional[float], option("--omega2", panel=NETWORK, help="Std of V0 entries (overrides --init).")] = None,
+        width: Annotated[Optional[int], option("--width", panel=NETWORK, help="Hidden width d1 (default: ceil(n^1.5/d0), at least n).")] = None,
+        constant: o.Constant = 1.0,
+        kappa_max: Annotated[float, option("--kappa-max", panel=NETWORK, help="Threshold for (19) kappa_init = omega1 omega2 sqrt(d0 d1); 2 admits He, as the paper states.")] = 2.0,
+        init_params: Annotated[Optional[Path], option("--init-params", panel=NETWORK, help="Load W0, V0 from this .npz instead of sampling.")] = None,
+        train: Annotated[bool, option("--train", panel=TRAINING, help="Also run gradient descent from Theta0 and check the theorem's conclusions.")] = False,
+        steps: Annotated[int, option("--steps", panel=TRAINING, help="Gradient-descent steps.")] = 1000,
+        lr: o.Lr = None,
+        tol: Annotated[Optional[float], option("--tol", panel=TRAINING, help="Stop once h < tol (default 1e-8 h0).")] = None,
+        train_layers: Annotated[o.TrainLayers, o.choice("--train-layers", panel=TRAINING, help="both (the paper), first (W only) or second (V only).")] = o.TrainLayers.both,
+        sigma_points: Annotated[int, option("--sigma-points", panel=TRAINING, min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2.")] = 4,
+        as_json: o.Json = False,
+        save_init_path: Annotated[Optional[Path], option("--save-init", panel=OUTPUT, help="Write W0, V0, X (d0 x n), Y (d2 x n) to this .npz.")] = None,
     ) -> None:
-        """Check the hypotheses of Theorem 3 (Lemma 3, conditions (9), (13), (19), (20), (21)) on DATA at initialization."""
-        n = default_subset(data, dataset, n)
+        from rich.console import Console
+
+        from opcheck.checks.conclusions import check_conclusions, combined_report
+        from opcheck.checks.hypotheses import VerifyConfig, run_verify
+        from opcheck.commands.common import build_dataset, check_train_options, default_subset, load_init_params, load_raw, save_init, training_progress
+        from opcheck.render import json_out
+        from opcheck.render.verify_view import render_verify
+
+        activation, init, labels, train_layers = o.value(activation), o.value(init), o.value(labels), o.value(train_layers)
+        if train:
+            check_train_options(steps, tol, lr, train_layers, sigma_points)
+        n = default_subset(data, o.value(dataset), n)
         params = load_init_params(init_params) if init_params is not None else None
-        raw = load_raw(data, dataset, n, d0, label_column, seed)
+        raw = load_raw(data, o.value(dataset), n, d0, label_column, seed)
         if params is not None:
             d2 = params.V.shape[0]
             width = width if width is not None else params.W.shape[0]
         ds = build_dataset(raw, n=n, labels=labels, d2=d2, normalize=normalize, seed=seed, activation=activation, init=init, width=width, omega1=omega1, omega2=omega2)
         config = VerifyConfig(activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant, kappa_max=kappa_max, lr=lr)
-        if train:
-            check_train_options(steps, tol, train_layers)
         err = Console(stderr=True)
         with err.status("opcheck verify", spinner="dots") as status:
             result = run_verify(ds, config, params=params, progress=lambda msg: status.update(f"opcheck verify: {msg}"))
@@ -70,7 +84,7 @@ def register(app: typer.Typer) -> None:
                 concl = check_conclusions(result, activation=activation, steps=steps, lr=lr, tol=tol, layers=train_layers, seed=seed, sigma_points=sigma_points, progress=on_step, stage=on_stage)
         out = combined_report(result, concl)
         if as_json:
-            json_out.emit(out)
+            json_out.emit(out, schema_version=json_out.VERIFY_SCHEMA_VERSION)
         else:
             render_verify(Console(), out)
         raise typer.Exit(0 if out["all_hold"] else 1)

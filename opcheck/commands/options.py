@@ -1,0 +1,119 @@
+"""The command-line options shared by ``opcheck verify``, ``report`` and ``bound``.
+
+Each option is declared once, as an ``Annotated`` type whose metadata is the
+:func:`typer.Option`; a command uses it as ``n: options.N = None``.  Options are
+grouped in help panels (:data:`DATA`, :data:`NETWORK`, :data:`TRAINING`,
+:data:`OUTPUT`).  Named choices are :class:`enum.Enum` classes: ``--help`` lists
+them, shell completion offers them, and an unknown name is refused with the list
+and a suggestion (the translation lives in :mod:`opcheck.cli`).
+
+The enums spell the names of the lower layers (``opcheck.model.activations.NAMES``,
+``opcheck.model.network.SCHEMES``, ``opcheck.data.prepare.LABEL_MODES``,
+``opcheck.checks.gradient_descent.LAYERS``, ``opcheck.data.loaders.BUILTIN``); they
+are written out here so that ``opcheck --help`` does not import numpy, and
+``tests/test_options.py`` checks that the two never drift apart.
+"""
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+__all__ = [
+    "Activation", "BuiltinData", "Init", "Labels", "TrainLayers",
+    "DATA", "NETWORK", "TRAINING", "OUTPUT", "choice", "option", "value",
+]
+
+DATA = "Data"
+NETWORK = "Network"
+TRAINING = "Training (--train)"
+OUTPUT = "Output"
+
+
+class Activation(str, enum.Enum):
+    """φ of the network (``opcheck.model.activations``)."""
+
+    gelu = "gelu"
+    softplus = "softplus"
+    tanh = "tanh"
+    sigmoid = "sigmoid"
+    silu = "silu"
+    relu = "relu"
+
+
+class Init(str, enum.Enum):
+    """Initialization scheme of W0 and V0 (``opcheck.model.network.init_scales``)."""
+
+    lecun = "lecun"
+    he = "he"
+    xavier = "xavier"
+
+
+class BuiltinData(str, enum.Enum):
+    """Built-in samples (``opcheck.data.loaders.load_builtin``)."""
+
+    digits = "digits"
+    sphere = "sphere"
+
+
+class Labels(str, enum.Enum):
+    """Synthetic targets when the data have none (``opcheck.data.prepare``)."""
+
+    teacher = "teacher"
+    random = "random"
+    zeros = "zeros"
+
+
+class TrainLayers(str, enum.Enum):
+    """Which layers gradient descent trains (``opcheck.checks.gradient_descent``)."""
+
+    both = "both"
+    first = "first"
+    second = "second"
+
+
+def value(x: enum.Enum | str | None) -> str | None:
+    """The plain name of an enum choice (``None`` stays ``None``)."""
+    return x.value if isinstance(x, enum.Enum) else x
+
+
+def option(*names: str, panel: str, help: str, **kw) -> typer.models.OptionInfo:
+    """A :func:`typer.Option` in a help panel (for the options one command has alone)."""
+    return typer.Option(*names, rich_help_panel=panel, help=help, **kw)
+
+
+def choice(*names: str, panel: str, help: str) -> typer.models.OptionInfo:
+    """An option whose type is one of the enums above (names case-insensitive)."""
+    return typer.Option(*names, rich_help_panel=panel, help=help, case_sensitive=False)
+
+
+# ----------------------------------------------------------------------- data
+DataFile = Annotated[Optional[Path], typer.Argument(
+    metavar="[DATA]", show_default=False,
+    help="Samples as rows: .npy (X), .npz (X and y or Y), or .csv. Default: --dataset digits.")]
+Dataset = Annotated[Optional[BuiltinData], choice(
+    "--dataset", panel=DATA,
+    help="Built-in data: digits (scikit-learn, 1797 x 64, 10 classes) or sphere (uniform on the unit sphere).")]
+D0 = Annotated[Optional[int], option("--d0", panel=DATA, help="Input dimension for --dataset sphere.")]
+LabelColumn = Annotated[Optional[str], option("--label-column", panel=DATA, help="CSV label column: header name or 0-based index.")]
+LabelsOpt = Annotated[Labels, choice("--labels", panel=DATA, help="Targets when the data have none.")]
+D2 = Annotated[int, option("--d2", panel=DATA, help="Output dimension for synthetic targets.")]
+Seed = Annotated[int, option("--seed", panel=DATA, min=0, help="Seed of every random stream (subsets, split, init, teacher, Lanczos).")]
+
+# -------------------------------------------------------------------- network
+ActivationOpt = Annotated[Activation, choice("--activation", "-a", panel=NETWORK, help="The activation φ.")]
+InitOpt = Annotated[Init, choice("--init", panel=NETWORK, help="Init scheme of W0 and V0 (verify: or give --omega1/--omega2).")]
+Constant = Annotated[float, option(
+    "--constant", panel=NETWORK,
+    help="The universal constant C hidden by O(.) in (9), (13), (20), (21); the paper does not give it.")]
+
+# ------------------------------------------------------------------- training
+Steps = Annotated[Optional[int], option("--steps", panel=TRAINING, help="Gradient-descent steps.")]
+Lr = Annotated[Optional[float], option(
+    "--lr", panel=TRAINING,
+    help="Step size (default 1/lambda_max of the Hessian of h at Theta0 [derived]); verify checks it against (13).")]
+
+# --------------------------------------------------------------------- output
+Json = Annotated[bool, option("--json", panel=OUTPUT, help="Print one JSON object on stdout and nothing else.")]
