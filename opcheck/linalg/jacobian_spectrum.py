@@ -19,9 +19,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from opcheck.linalg import gram
 from opcheck._runtime import memory
-from opcheck.linalg import spectra
+from opcheck.linalg import gram, gram_error, spectra
+from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
 from opcheck.linalg.jacobian import jvp, vjp
 
 BLOCKS = ("both", "first", "second")
@@ -83,12 +83,23 @@ def jacobian_extremes(
                 G, w_gram = w_gram, None
         else:
             G = None
+        Vb = V[:1] if block == "second" else V  # the V-block Gram is A^T A, of order n
         if rank < size:
             top = spectra.top_eigenvalue((lambda u, G=G: G @ u) if G is not None else mv, size, seed)
-            out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly")
+            out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly", _top_interval(block, Vb, A, B, X, top))
         elif G is not None:
-            out[block] = spectra.gram_extremes(G, seed)  # G may be overwritten
+            out[block] = spectra.gram_extremes(G, seed, gram_error.formation_error(block, Vb, A, B, X))  # G is overwritten
         else:
-            out[block] = spectra.operator_extremes(mv, size, seed)
+            out[block] = spectra.operator_extremes(
+                mv, size, seed,
+                rayleigh=lambda u, block=block, Vb=Vb: gram_error.rayleigh_factored(block, Vb, A, B, X, u),
+                upper_bound=gram_error.operator_norm_bound(block, Vb, A, B, X),
+            )
         del G
     return out
+
+
+def _top_interval(block: str, V, A, B, X, estimate: float) -> SpectralInterval:
+    """λ_max of a rank-deficient block: certified by the norm bounds only (no factorisation is possible)."""
+    hi = gram_error.operator_norm_bound(block, V, A, B, X)
+    return make_interval(estimate, 0.0, hi, Bound.GRAM_PSD, Bound.NORM, True, 0.0)

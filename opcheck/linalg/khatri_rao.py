@@ -7,6 +7,11 @@ entrywise power of the data Gram, ``(X^{*t})ᵀ X^{*t} = (XᵀX)^{∘t}``, so
 
 The columns of X^{*t} are symmetric tensors, so rank(X^{*t}) ≤ C(d0 + t − 1, t):
 when n exceeds that, σ_min is exactly 0 — reported structurally, not numerically.
+
+Rounding: ``K = fl(XᵀX)`` is within ``γ_{d0}|X|ᵀ|X|`` of XᵀX and the power is taken
+by t − 1 multiplications, so ``|fl(K^{∘t}) − (XᵀX)^{∘t}| ≤ γ_{t(d0+1)} (|X|ᵀ|X|)^{∘t}``
+elementwise; as ``(|X|ᵀ|X|)_ab ≤ ‖x_a‖‖x_b‖`` the 2-norm of the error is at most
+``γ_{t(d0+1)} Σ_a ‖x_a‖^{2t}`` — the formation error of the certified intervals.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from opcheck.linalg import spectra
+from opcheck.linalg.intervals import SAFETY, SpectralInterval, gamma, structural_zero_interval
 
 
 @dataclass(frozen=True)
@@ -25,9 +31,15 @@ class KhatriRaoPower:
     sigma_max: float
     reason: str  # why sigma_min is 0, or the solver note
     method: str
+    sigma_min_interval: SpectralInterval | None = None  # certified [lo, hi] of sigma_min(X^{*t})
+    sigma_max_interval: SpectralInterval | None = None
 
     def as_dict(self) -> dict:
-        return {"t": self.t, "sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "reason": self.reason, "method": self.method}
+        return {
+            "t": self.t, "sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "reason": self.reason, "method": self.method,
+            "sigma_min_interval": self.sigma_min_interval.as_dict() if self.sigma_min_interval else None,
+            "sigma_max_interval": self.sigma_max_interval.as_dict() if self.sigma_max_interval else None,
+        }
 
 
 def symmetric_rank_bound(d0: int, t: int) -> int:
@@ -39,14 +51,18 @@ def khatri_rao_extremes(X: np.ndarray, ts: range | list[int] = range(1, 5), seed
     """σ_min and σ_max of X^{*t} for each t, via ``(XᵀX)^{∘t}``."""
     d0, n = X.shape
     K = X.T @ X
+    norms2 = np.sum(X * X, axis=0)
     out = []
     for t in ts:
-        Kt = K**t
+        Kt = K.copy()
+        for _ in range(t - 1):
+            Kt *= K
         bound = symmetric_rank_bound(d0, t)
         if n > bound:
             lmax = spectra.top_eigenvalue(lambda u, Kt=Kt: Kt @ u, n, seed)
-            out.append(KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value))
+            out.append(KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value, structural_zero_interval()))
             continue
-        ext = spectra.gram_extremes(Kt, seed)
-        out.append(KhatriRaoPower(t, ext.sigma_min, ext.sigma_max, ext.note, ext.method))
+        ferr = gamma(t * (d0 + 1)) * float(np.sum(norms2**t)) * SAFETY**2
+        ext = spectra.gram_extremes(Kt, seed, ferr)
+        out.append(KhatriRaoPower(t, ext.sigma_min, ext.sigma_max, ext.note, ext.method, ext.sigma_min_interval, ext.sigma_max_interval))
     return out

@@ -1,21 +1,24 @@
-"""Extreme eigenvalues of PSD Gram matrices, with solver health.
+"""Certified extreme eigenvalues of PSD Gram matrices, with solver health.
 
 Decision guide (:class:`Method`):
 
-* ``DENSE`` — LAPACK ``eigvalsh`` on the whole matrix, N ≤ ``DENSE_LIMIT``.
-  Backward stable: every eigenvalue to ``~N ε λ_max`` absolute.
-* ``SHIFT_INVERT`` — the matrix is formed but large: λ_max by Lanczos
-  (``eigsh``, which='LA'); λ_min by Lanczos on ``(G + sI)⁻¹`` through one Cholesky
-  factorisation (s = N ε λ_max keeps the factorisation defined), which converges in
-  a handful of iterations however small λ_min is.  If even ``G + sI`` is not
-  positive definite, λ_min is below the resolution and is reported as 0.
+* ``DENSE`` — LAPACK ``eigh`` on the whole matrix, N ≤ ``DENSE_LIMIT`` (tiny orders).
+* ``SHIFT_INVERT`` — the matrix is formed: λ_max by Lanczos (``eigsh``, which='LA');
+  λ_min by Lanczos on ``(G + sI)⁻¹`` through one Cholesky factorisation
+  (s = N ε λ_max keeps it defined), which converges in a handful of iterations
+  however small λ_min is.  A Cholesky costs N³/3 flops at BLAS-3 speed, a
+  tridiagonalisation 4N³/3 at BLAS-2 speed: this path is the cheaper one from N ≈ 64.
 * ``LANCZOS`` — matrix-free, when the Gram would not fit: λ_max by Lanczos on
   ``G``, λ_min by Lanczos on the shifted ``c I − G`` (c slightly above λ_max).
   Never ``which='SM'`` and never power iteration (design.md).
 
-Singular values of J are ``σ = √max(λ, 0)``.  Every result records the method,
-iterations (operator applications), residuals ``‖G v − λ v‖`` and the absolute
-resolution in λ, so a reader can tell a true zero from a rounding floor.
+Every result carries certified intervals (:class:`~opcheck.linalg.intervals.SpectralInterval`)
+for λ_min and λ_max of the *exact* matrix: for a formed G, λ_min from below by a
+second Cholesky of ``G − sI`` just under the estimate, λ_min from above and λ_max
+from below by rounding-controlled Rayleigh quotients, λ_max from above by norm
+bounds or a Cholesky of ``tI − G`` (:mod:`opcheck.linalg.certify`), all widened by
+the caller's bound on the rounding of forming G (Weyl).  Singular values are
+``σ = √max(λ, 0)`` with ``σ`` intervals from the ``λ`` intervals.
 """
 from __future__ import annotations
 
@@ -26,14 +29,17 @@ from typing import Callable
 
 import numpy as np
 from scipy import linalg
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from opcheck._runtime import seeding
+from opcheck.linalg import certify
+from opcheck.linalg.intervals import SAFETY, Bound, SpectralInterval, gamma, make_interval, structural_zero_interval
+from opcheck.linalg.lanczos import LANCZOS_DENSE_BELOW, Eigenpair, extreme_eigenpair  # noqa: F401  (re-exported)
+from opcheck.linalg.symmetric_store import SymmetricStore
 
-DENSE_LIMIT = 2500
-NCV = 20  # Lanczos basis size: ARPACK applies the operator at least this many times
-LANCZOS_DENSE_BELOW = 10  # smaller operators are built column by column and solved by LAPACK
+DENSE_LIMIT = 64  # above this order the Cholesky-based path is cheaper than a full eigh
+NCV = 20  # Lanczos basis size for formed matrices
 MAX_PRODUCTS = 100_000  # operator applications allowed to one Lanczos run
+MAX_RTOL = 1e-9  # λ_max is certified by a Cholesky of tI − G when cheaper bounds are wider than this
 EPS = np.finfo(np.float64).eps
 
 
@@ -55,8 +61,10 @@ class Extremes:
     iterations: int
     residual_min: float
     residual_max: float
-    resolution: float  # absolute accuracy of λ_min
+    resolution: float  # rounding floor of λ_min (N ε λ_max plus the formation error)
     note: str = ""
+    lambda_min_interval: SpectralInterval | None = None  # certified enclosure of λ_min
+    lambda_max_interval: SpectralInterval | None = None
 
     @property
     def sigma_min(self) -> float:
@@ -65,6 +73,15 @@ class Extremes:
     @property
     def sigma_max(self) -> float:
         return math.sqrt(max(self.lambda_max, 0.0))
+
+    @property
+    def sigma_min_interval(self) -> SpectralInterval | None:
+        """Certified ``[lo, hi] ∋ σ_min``; ``.positive`` is the proof of ``σ_min > 0``."""
+        return self.lambda_min_interval.sqrt() if self.lambda_min_interval is not None else None
+
+    @property
+    def sigma_max_interval(self) -> SpectralInterval | None:
+        return self.lambda_max_interval.sqrt() if self.lambda_max_interval is not None else None
 
     def as_dict(self) -> dict:
         return {
@@ -78,64 +95,143 @@ class Extremes:
             "residual_max": self.residual_max,
             "resolution": self.resolution,
             "note": self.note,
+            "intervals": {
+                name: (iv.as_dict() if iv is not None else None)
+                for name, iv in (
+                    ("lambda_min", self.lambda_min_interval),
+                    ("lambda_max", self.lambda_max_interval),
+                    ("sigma_min", self.sigma_min_interval),
+                    ("sigma_max", self.sigma_max_interval),
+                )
+            },
         }
 
 
-def structural_zero(lambda_max: float, reason: str) -> Extremes:
+def structural_zero(lambda_max: float, reason: str, lambda_max_interval: SpectralInterval | None = None) -> Extremes:
     """λ_min = 0 exactly, because the rank is provably below the size."""
-    return Extremes(0.0, lambda_max, Method.STRUCTURAL.value, 0, 0.0, 0.0, 0.0, reason)
+    return Extremes(0.0, lambda_max, Method.STRUCTURAL.value, 0, 0.0, 0.0, 0.0, reason, structural_zero_interval(), lambda_max_interval)
 
 
-def _clip_to_resolution(lam: float, resolution: float) -> tuple[float, str]:
-    if lam <= resolution:
-        return 0.0, f"lambda_min is at or below the numerical resolution {resolution:.2e}: reported as 0 (numerically singular)"
-    return lam, ""
+def _value_and_note(iv: SpectralInterval, resolution: float) -> tuple[float, str]:
+    """The reported λ_min: the estimate, or 0 when a converged estimate sits in the rounding floor."""
+    span = f"lambda_min lies in [{iv.lo:.6g}, {iv.hi:.6g}]"
+    if not iv.converged:
+        return iv.value, f"Lanczos did not converge: {span} (certified), the estimate {iv.value:.6g} is not an eigenvalue"
+    if not iv.positive and iv.value <= resolution:
+        return 0.0, f"lambda_min is at or below the numerical resolution {resolution:.2e}: reported as 0 (numerically singular); {span}"
+    if not iv.positive:
+        return iv.value, f"lambda_min > 0 is not certified: {span}"
+    return iv.value, ""
 
 
-def gram_extremes(G: np.ndarray, seed: int = 0) -> Extremes:
-    """λ_min, λ_max of a formed symmetric PSD matrix (DENSE or SHIFT_INVERT). G may be overwritten."""
+def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool) -> SpectralInterval:
+    hi = certify.up(certify.rayleigh_bounds(store, v)[1] + ferr)
+    lo, lo_by = certify.lower_end(min(est, hi), store, slack, ferr, psd)
+    return make_interval(est, min(lo, hi), hi, lo_by, Bound.RAYLEIGH, converged, ferr)
+
+
+def _max_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool) -> SpectralInterval:
+    lo = certify.down(certify.rayleigh_bounds(store, v)[0] - ferr)
+    lo = max(lo, 0.0) if psd else lo
+    hi, hi_by = certify.norm_upper_bound(store, v), Bound.NORM
+    if tight and hi > max(lo, est) * (1.0 + MAX_RTOL):
+        chol = certify.cholesky_upper_bound(store, max(est, lo), slack)
+        if chol is not None and chol < hi:
+            hi, hi_by = chol, Bound.CHOLESKY_NEGATED
+    return make_interval(est, lo, certify.up(hi + ferr), Bound.RAYLEIGH, hi_by, converged, ferr)
+
+
+def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True) -> Extremes:
+    """Certified λ_min, λ_max of a formed symmetric matrix (DENSE or SHIFT_INVERT). G is overwritten.
+
+    ``formation_error`` bounds ``‖G − G_exact‖₂`` (the rounding of forming G); the
+    intervals enclose the eigenvalues of ``G_exact``.  ``psd``: G_exact is a Gram
+    matrix, so λ ≥ 0 is used as a certificate of last resort.  ``tight_max``:
+    certify λ_max by a Cholesky of ``tI − G`` when the norm bounds are not
+    within ``MAX_RTOL`` (one extra factorisation).
+    """
     N = G.shape[0]
+    store = SymmetricStore(G)
     if N <= DENSE_LIMIT:
-        w = linalg.eigvalsh(G, check_finite=False)
-        res = N * EPS * max(abs(w[-1]), 1e-300)
-        lam, note = _clip_to_resolution(float(w[0]), res)
-        return Extremes(lam, float(w[-1]), Method.DENSE.value, 1, 0.0, 0.0, res, note)
-    v0 = seeding.rng(seed, "lanczos").standard_normal(N)
-    top = _top(lambda x: G @ x, N, v0, 1e-12)
-    lmax, r_max, it_max = top.value, top.residual, top.products
-    shift = N * EPS * lmax
-    res = shift + r_max
-    diag = np.einsum("ii->i", G)
-    diag += shift
-    try:
-        factor = linalg.cho_factor(G, lower=True, overwrite_a=True, check_finite=False)
-    except linalg.LinAlgError:
-        note = f"G + {shift:.1e} I is not positive definite: lambda_min is below the resolution {res:.2e}, reported as 0 (numerically singular)"
-        return Extremes(0.0, lmax, Method.SHIFT_INVERT.value, it_max, float("nan"), r_max, res, note)
-    inv = _top(lambda x: linalg.cho_solve(factor, x, check_finite=False), N, v0, 1e-12)
-    theta, vmin, it_min = inv.value, inv.vector, inv.products
-    lam = 1.0 / theta - shift
-    # residual of the original G from the factor: G v = L Lᵀ v − s v
-    L = np.tril(factor[0])
-    Gv = L @ (L.T @ vmin) - shift * vmin
-    r_min = float(np.linalg.norm(Gv - lam * vmin))
-    lam, note = _clip_to_resolution(lam, res)
-    note = "; ".join(x for x in (note, _convergence_note(top, inv)) if x)
-    return Extremes(lam, lmax, Method.SHIFT_INVERT.value, it_max + it_min, r_min, r_max, res, note)
+        w, U = linalg.eigh(np.array(store.H), check_finite=False)
+        slack = N * EPS * max(abs(w[0]), abs(w[-1]), 1e-300)
+        est_min, v_min, est_max, v_max = float(w[0]), U[:, 0], float(w[-1]), U[:, -1]
+        r_min = r_max = slack
+        conv_min = conv_max = True
+        iterations, method, extra = 1, Method.DENSE, ""
+    else:
+        v0 = seeding.rng(seed, "lanczos").standard_normal(N)
+        top = _top(store.matvec, N, v0, 1e-12)
+        est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
+        shift = N * EPS * abs(est_max)
+        if store.factor(-shift):
+            low = _top(store.solve, N, v0, 1e-12)
+            est_min = 1.0 / low.value - shift
+        else:  # G + shift I is not positive definite: λ_min is in the rounding floor
+            c = 1.01 * est_max
+            low = _top(lambda x: c * x - store.matvec(x), N, v0, 1e-12)
+            est_min = c - low.value
+        v_min, conv_min = low.vector, low.converged
+        r_min = float(np.linalg.norm(store.matvec(v_min) - est_min * v_min))
+        iterations, method = top.products + low.products, Method.SHIFT_INVERT
+        extra = _convergence_note(top, low)
+    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd)
+    iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max)
+    resolution = N * EPS * max(abs(iv_max.value), 1e-300) + formation_error
+    lam, note = _value_and_note(iv_min, resolution)
+    note = "; ".join(x for x in (note, extra) if x)
+    return Extremes(lam, iv_max.value, method.value, iterations, r_min, r_max, resolution, note, iv_min, iv_max)
 
 
-def operator_extremes(matvec: Callable[[np.ndarray], np.ndarray], N: int, seed: int = 0, tol: float = 1e-10) -> Extremes:
-    """λ_min, λ_max of a PSD operator given only ``x ↦ G x`` (LANCZOS)."""
+def operator_extremes(
+    matvec: Callable[[np.ndarray], np.ndarray],
+    N: int,
+    seed: int = 0,
+    tol: float = 1e-10,
+    rayleigh: Callable[[np.ndarray], tuple[float, float]] | None = None,
+    upper_bound: float | None = None,
+    psd: bool = True,
+    max_products: int | None = None,
+) -> Extremes:
+    """λ_min, λ_max of a PSD operator given only ``x ↦ G x`` (LANCZOS), with intervals.
+
+    ``rayleigh(v)`` must return certified bounds of ``vᵀGv/vᵀv`` and ``upper_bound``
+    a certified bound of λ_max; without them the corresponding ends are not
+    certified (``Bound.NONE``, ±inf).  Without a factorisation nothing certifies
+    λ_min from below except ``psd`` (lo = 0): an unconverged or a converged run
+    alike gives ``[0, ρ(v)]`` unless a caller raises ``lo`` by another argument.
+    """
     v0 = seeding.rng(seed, "lanczos").standard_normal(N)
-    top = _top(matvec, N, v0, tol)
-    lmax, r_max, it_max = top.value, top.residual, top.products
+    cap = max_products or operator_product_cap(N)
+    top = extreme_eigenpair(matvec, N, v0, tol=tol, max_products=cap, ncv=operator_ncv(N))
+    lmax, r_max = top.value, top.residual
     c = 1.01 * lmax
-    low = _top(lambda x: c * x - matvec(x), N, v0, tol)
-    lam, r_min, it_min = c - low.value, low.residual, low.products  # the shift leaves residuals unchanged
+    low = extreme_eigenpair(lambda x: c * x - matvec(x), N, v0, tol=tol, max_products=cap, ncv=operator_ncv(N))
+    lam, r_min = c - low.value, low.residual  # the shift leaves residuals unchanged
+    zero = (0.0, Bound.GRAM_PSD) if psd else (-math.inf, Bound.NONE)
+    if rayleigh is not None:
+        hi_min, lo_max = rayleigh(low.vector)[1], rayleigh(top.vector)[0]
+        iv_min = make_interval(lam, zero[0], hi_min, zero[1], Bound.RAYLEIGH, low.converged, 0.0)
+        lo_max_by = Bound.RAYLEIGH
+    else:
+        iv_min = make_interval(lam, zero[0], math.inf, zero[1], Bound.NONE, low.converged, 0.0)
+        lo_max, lo_max_by = zero
+    hi_max = upper_bound if upper_bound is not None else math.inf
+    iv_max = make_interval(lmax, min(max(lo_max, zero[0]), hi_max), hi_max, lo_max_by, Bound.NORM if upper_bound is not None else Bound.NONE, top.converged, 0.0)
     res = max(tol * c, N * EPS * lmax) + r_min
-    lam, note = _clip_to_resolution(lam, res)
+    value, note = _value_and_note(iv_min, res)
     note = "; ".join(x for x in (note, _convergence_note(top, low)) if x)
-    return Extremes(lam, lmax, Method.LANCZOS.value, it_max + it_min, r_min, r_max, res, note)
+    return Extremes(value, lmax, Method.LANCZOS.value, top.products + low.products, r_min, r_max, res, note, iv_min, iv_max)
+
+
+def operator_ncv(N: int) -> int:
+    """Lanczos basis for matrix-free solves: wide (≤ 120 vectors) so clustered small eigenvalues converge."""
+    return max(2, min(N - 1, 120))
+
+
+def operator_product_cap(N: int) -> int:
+    """Operator applications allowed to one matrix-free Lanczos run."""
+    return int(min(MAX_PRODUCTS, max(2000, 4 * N)))
 
 
 def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], N: int, seed: int = 0) -> float:
@@ -144,75 +240,23 @@ def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], N: int, seed: int
     return _top(matvec, N, v0, 1e-12).value
 
 
-def matrix_singular_extremes(M: np.ndarray) -> Extremes:
-    """Extreme singular values of a dense matrix by SVD, stored as λ = σ².
+def singular_extremes(M: np.ndarray, seed: int = 0) -> Extremes:
+    """Certified extreme singular values of a dense matrix, stored as λ = σ², via its smaller Gram.
 
-    λ_min is the smallest of the min(rows, cols) squared singular values; for a
-    wide matrix (rows < cols) the Gram ``MᵀM`` is rank-deficient and callers
-    report that structurally.
+    ``λ(MᵀM)`` (or ``MMᵀ``, whichever is smaller) — no SVD.  When M has fewer
+    rows than columns (``MᵀM`` would be rank-deficient) λ_min refers to ``MMᵀ``:
+    callers report the structural zero of the wide case themselves.
     """
-    s = np.linalg.svd(M, compute_uv=False)
-    res_sigma = max(M.shape) * EPS * float(s[0]) if s.size else 0.0
-    smin = float(s[-1])
-    note = ""
-    if smin <= res_sigma:
-        smin, note = 0.0, f"sigma_min is below the numerical resolution {res_sigma:.2e}: reported as 0"
-    return Extremes(smin**2, float(s[0]) ** 2, Method.SVD.value, 1, 0.0, 0.0, res_sigma**2, note)
+    rows, cols = M.shape
+    G = M.T @ M if cols <= rows else M @ M.T
+    inner = max(rows, cols)
+    absM = np.abs(M)
+    abs_rows = absM.T @ (absM @ np.ones(cols)) if cols <= rows else absM @ (absM.T @ np.ones(rows))
+    ferr = gamma(inner) * min(float(np.sum(M * M)), float(np.max(abs_rows))) * SAFETY * SAFETY
+    return gram_extremes(G, seed, ferr)
 
 
-@dataclass(frozen=True)
-class Eigenpair:
-    """One extreme eigenpair from :func:`extreme_eigenpair` with solver health."""
-
-    value: float
-    vector: np.ndarray
-    products: int  # operator applications, including the residual check
-    residual: float  # ‖G v − λ v‖ with ‖v‖ = 1
-    converged: bool
-    method: str
-
-
-def extreme_eigenpair(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float = 1e-10, max_products: int = 5000, ncv: int = 30) -> Eigenpair:
-    """Largest (algebraic) eigenpair of a symmetric operator by ARPACK Lanczos.
-
-    On non-convergence within ``max_products`` operator applications the run is
-    repeated once with a looser tolerance (1e-4) so a Ritz pair is still returned,
-    flagged ``converged=False``; its residual says how good it is.
-    """
-    count = [0]
-
-    def mv(x: np.ndarray) -> np.ndarray:
-        count[0] += 1
-        return matvec(np.ravel(x))
-
-    if N < LANCZOS_DENSE_BELOW:
-        M = np.column_stack([mv(e) for e in np.eye(N)])
-        w, U = linalg.eigh(0.5 * (M + M.T))
-        v = U[:, -1]
-        return Eigenpair(float(w[-1]), v, count[0], float(np.linalg.norm(M @ v - w[-1] * v)), True, "dense eigh (LAPACK), operator built column by column")
-    op = LinearOperator((N, N), matvec=mv, dtype=np.float64)
-    ncv = max(2, min(N - 1, ncv))
-    maxiter = max(1, max_products // ncv)
-    converged = True
-    try:
-        vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=tol, ncv=ncv, maxiter=maxiter)
-    except ArpackNoConvergence as exc:
-        converged = False
-        if exc.eigenvalues.size:
-            vals, vecs = exc.eigenvalues, exc.eigenvectors
-        else:
-            try:
-                vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=max(tol, 1e-4), ncv=ncv, maxiter=maxiter)
-            except ArpackNoConvergence as exc2:
-                if not exc2.eigenvalues.size:
-                    return Eigenpair(float("nan"), v0 / np.linalg.norm(v0), count[0], float("nan"), False, "Lanczos (ARPACK eigsh): no Ritz value converged")
-                vals, vecs = exc2.eigenvalues, exc2.eigenvectors
-    v = vecs[:, -1] / np.linalg.norm(vecs[:, -1])
-    lam = float(vals[-1])
-    residual = float(np.linalg.norm(mv(v) - lam * v))
-    return Eigenpair(lam, v, count[0], residual, converged, f"Lanczos (ARPACK eigsh, ncv={ncv}, tol={tol:g})")
-
-
+matrix_singular_extremes = singular_extremes  # the historical name
 
 
 def _top(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float) -> Eigenpair:

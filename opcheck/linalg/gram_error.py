@@ -1,0 +1,124 @@
+"""Rounding bounds for the Jacobian Gram and its blocks (inputs of :mod:`.intervals`).
+
+Every entry of ``J Jᵀ`` (:mod:`opcheck.linalg.gram`) is a sum of products of the
+stored A, B, V, X.  The structured evaluation rounds: the stacked factor
+``S = diag(V_k) B`` (one rounding), ``SᵀS`` (inner length d1), ``K = XᵀX`` (d0),
+the Hadamard product (one) and the V-block addition (one), so elementwise
+
+    |fl(G) − G| ≤ γ_m · |J||J|ᵀ,   m = d1 (V-block), d0 + d1 + 3 (W-block), d0 + d1 + 4 (full),
+
+because ``|J_W||J_W|ᵀ = (|X|ᵀ|X|) ⊙ (|S|ᵀ|S|)`` and ``|J_V||J_V|ᵀ = I ⊗ |A|ᵀ|A|``.
+For the non-negative symmetric ``M = |J||J|ᵀ``, ``‖M‖₂ ≤ min(‖J‖_F², max(M 1))``;
+``M 1 = |J| (|J|ᵀ 1)`` costs two products with the absolute factors, evaluated in
+row chunks of W so no d1 × n absolute copy is held.
+
+The same absolute products bound the matrix-free quantities: the rounding of
+``Jᵀv`` (``≤ γ_{n+d2+1} ‖|J|ᵀ|v|‖``) for a certified Rayleigh quotient, and
+``λ_max(J Jᵀ) ≤ min(‖J‖_F², ‖J‖₁‖J‖_∞, max(M 1))``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from opcheck.linalg.certify import _ratio_interval
+from opcheck.linalg.intervals import SAFETY, gamma
+from opcheck.linalg.jacobian import vjp
+
+CHUNK = 1024  # hidden units per chunk of the absolute products
+
+
+def _parts(block: str) -> tuple[bool, bool]:
+    """(W part, V part) of the block: both, first (W only) or second (V only)."""
+    return block in ("both", "first"), block in ("both", "second")
+
+
+def _chunks(d1: int):
+    for j0 in range(0, d1, CHUNK):
+        yield slice(j0, min(j0 + CHUNK, d1))
+
+
+def abs_transpose_product(block: str, V, A, B, X, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``|J|ᵀ U`` for U ≥ 0 (d2 × n) as (W part d1 × d0, V part d2 × d1); absent parts are zero."""
+    with_w, with_v = _parts(block)
+    d1 = A.shape[0]
+    gW = np.zeros((d1, X.shape[0]))
+    gV = np.zeros((V.shape[0], d1))
+    absX = np.abs(X)
+    for c in _chunks(d1):
+        if with_w:
+            gW[c] = ((np.abs(V[:, c]).T @ U) * np.abs(B[c])) @ absX.T
+        if with_v:
+            gV[:, c] = U @ np.abs(A[c]).T
+    return gW, gV
+
+
+def abs_product(block: str, V, A, B, X, gW: np.ndarray, gV: np.ndarray) -> np.ndarray:
+    """``|J| (gW, gV)`` for non-negative directions, d2 × n."""
+    with_w, with_v = _parts(block)
+    out = np.zeros((V.shape[0], X.shape[1]))
+    absX = np.abs(X)
+    for c in _chunks(A.shape[0]):
+        if with_w:
+            out += np.abs(V[:, c]) @ (np.abs(B[c]) * (gW[c] @ absX))
+        if with_v:
+            out += gV[:, c] @ np.abs(A[c])
+    return out
+
+
+def frobenius_sq(block: str, V, A, B, X) -> float:
+    """``‖J_block‖_F² = Σ_j ‖V_:j‖² Σ_a B_ja² ‖x_a‖² + d2 ‖A‖_F²`` (inflated for rounding)."""
+    with_w, with_v = _parts(block)
+    total = 0.0
+    if with_w:
+        total += float(np.sum(V * V, axis=0) @ ((B * B) @ np.sum(X * X, axis=0)))
+    if with_v:
+        total += V.shape[0] * float(np.sum(A * A))
+    return total * SAFETY
+
+
+def abs_gram_norm(block: str, V, A, B, X) -> float:
+    """An upper bound on ``‖ |J||J|ᵀ ‖₂`` (≥ ‖J Jᵀ‖₂ too)."""
+    ones = np.ones((V.shape[0], X.shape[1]))
+    row = abs_product(block, V, A, B, X, *abs_transpose_product(block, V, A, B, X, ones))
+    return min(frobenius_sq(block, V, A, B, X), float(np.max(row)) * (1.0 + gamma(3 * (A.shape[0] + X.shape[0] + X.shape[1]))) * SAFETY)
+
+
+def inner_length(block: str, d0: int, d1: int) -> int:
+    """m in ``γ_m``: the rounding steps one Gram entry goes through (module docstring)."""
+    return {"second": d1, "first": d0 + d1 + 3, "both": d0 + d1 + 4}[block]
+
+
+def formation_error(block: str, V, A, B, X) -> float:
+    """Bound on ``‖fl(G) − G‖₂`` for the block's Gram as :mod:`opcheck.linalg.gram` forms it."""
+    return gamma(inner_length(block, X.shape[0], A.shape[0])) * abs_gram_norm(block, V, A, B, X) * SAFETY
+
+
+def operator_norm_bound(block: str, V, A, B, X) -> float:
+    """Certified ``λ_max(J Jᵀ) ≤ min(‖J‖_F², ‖J‖₁‖J‖_∞, ‖|J||J|ᵀ‖_∞)``."""
+    d2, n = V.shape[0], X.shape[1]
+    col = abs_transpose_product(block, V, A, B, X, np.ones((d2, n)))
+    ones_p = (np.ones(col[0].shape), np.ones(col[1].shape))
+    row = abs_product(block, V, A, B, X, *ones_p)
+    norm1 = max(float(np.max(col[0], initial=0.0)), float(np.max(col[1], initial=0.0)))
+    inflate = (1.0 + gamma(3 * (A.shape[0] + X.shape[0] + n))) * SAFETY
+    return min(abs_gram_norm(block, V, A, B, X), norm1 * float(np.max(row)) * inflate**2)
+
+
+def rayleigh_factored(block: str, V, A, B, X, u: np.ndarray) -> tuple[float, float]:
+    """Certified ``[lo, hi] ∋ ‖J_blockᵀ u‖² / ‖u‖²`` (= uᵀ(J Jᵀ)u/uᵀu for the exact block)."""
+    d2, n = V.shape[0], X.shape[1]
+    U = u.reshape(d2, n)
+    g = vjp(V, A, B, X, U)
+    with_w, with_v = _parts(block)
+    gn2 = (float(np.sum(g.W * g.W)) if with_w else 0.0) + (float(np.sum(g.V * g.V)) if with_v else 0.0)
+    p = (g.W.size if with_w else 0) + (g.V.size if with_v else 0)
+    aW, aV = abs_transpose_product(block, V, A, B, X, np.abs(U))
+    err = gamma(n + d2 + 1) * math.sqrt(float(np.sum(aW * aW)) + float(np.sum(aV * aV))) * SAFETY
+    gp = gamma(p)
+    gnorm_lo = max(math.sqrt(gn2 * (1.0 - gp)) - err, 0.0)
+    gnorm_hi = math.sqrt(gn2 * (1.0 + gp)) + err
+    nu = float(u @ u)
+    gu = gamma(u.size)
+    return _ratio_interval(gnorm_lo**2 * (1 - 4e-16), gnorm_hi**2 * (1 + 4e-16), nu / (1.0 + gu), nu / (1.0 - gu))

@@ -1,0 +1,126 @@
+"""One N × N symmetric matrix that is factorised again and again without a second copy.
+
+LAPACK ``dpotrf`` (upper) overwrites only the upper triangle and leaves the
+strictly lower triangle alone.  So the store keeps the matrix ``G`` in its
+strictly lower triangle plus a saved diagonal ``d`` for its whole life; each
+factorisation first rebuilds the upper triangle (with the requested shift) from
+them, block by block, and every product with ``G`` reads the lower triangle only
+(``G x = L₀x + L₀ᵀx + d ⊙ x`` with ``L₀`` the strict lower part, via BLAS
+``dtrmv`` with a unit diagonal).  Memory: one N² array and O(N · block) scratch.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import blas, lapack
+
+from opcheck.linalg.intervals import SAFETY, gamma
+
+BLOCK = 512  # columns per block in the O(N²) sweeps
+
+
+class SymmetricStore:
+    """A symmetric matrix held in place, with shifted Cholesky factorisations.
+
+    Parameters
+    ----------
+    G : ndarray (N, N)
+        Symmetric; taken over (overwritten).  Only its lower triangle and
+        diagonal are read.
+    """
+
+    def __init__(self, G: np.ndarray):
+        if G.ndim != 2 or G.shape[0] != G.shape[1]:
+            raise ValueError(f"a square matrix is needed, got shape {G.shape}")
+        # a C-ordered symmetric matrix is its own transpose: G.T is the same data in Fortran order
+        self.H = G.T if G.flags.c_contiguous and not G.flags.f_contiguous else np.asfortranarray(G)
+        self.N = G.shape[0]
+        self.diag = np.array(np.diagonal(self.H), dtype=np.float64)
+        self._full = True  # upper triangle currently equals G
+        self.last_diagonal_max = 0.0  # max |h_ii| of the last factorised fl(sign G - shift I)
+        self.restore()  # the stored matrix is the lower triangle, mirrored: exactly symmetric
+
+    # ------------------------------------------------------------------ products
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        """``G x`` for the stored G, whatever the upper triangle holds."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if self._full:
+            return self.H @ x
+        y = blas.dtrmv(self.H, x, lower=1, trans=0, diag=1)
+        y += blas.dtrmv(self.H, x, lower=1, trans=1, diag=1)
+        y += (self.diag - 2.0) * x
+        return y
+
+    def trace(self) -> float:
+        return float(np.sum(self.diag))
+
+    def abs_matvec(self, x: np.ndarray) -> np.ndarray:
+        """``|G| x`` for x ≥ 0, block by block from the lower triangle (for rounding bounds)."""
+        y = np.abs(self.diag) * x
+        for j0 in range(0, self.N, BLOCK):
+            j1 = min(j0 + BLOCK, self.N)
+            P = np.abs(np.tril(self.H[j0:, j0:j1], -1))  # rows j0.., strict lower of this column block
+            y[j0:] += P @ x[j0:j1]
+            y[j0:j1] += P.T @ x[j0:]
+        return y
+
+    # ------------------------------------------------------------- factorisation
+    def _rebuild_upper(self, sign: float, shift: float) -> np.ndarray:
+        """Upper triangle ← fl(sign·G − shift·I); returns the rounded diagonal used."""
+        H = self.H
+        for j0 in range(0, self.N, BLOCK):
+            j1 = min(j0 + BLOCK, self.N)
+            # rows < j0 of columns j0:j1 are the transposed strict-lower rows j0:j1, columns < j0
+            H[:j0, j0:j1] = H[j0:j1, :j0].T
+            if sign < 0:
+                H[:j0, j0:j1] *= -1.0
+            blk = H[j0:j1, j0:j1]
+            low = np.tril(blk, -1)
+            blk[...] = low + sign * low.T  # strict lower stays G; the diagonal is set below
+        dvals = sign * self.diag - shift
+        H[np.diag_indices(self.N)] = dvals
+        return dvals
+
+    def factor(self, shift: float, sign: float = 1.0) -> bool:
+        """Cholesky ``RᵀR`` of ``fl(sign·G − shift·I)`` in the upper triangle; False if it breaks down."""
+        dvals = self._rebuild_upper(sign, shift)
+        self.last_diagonal_max = float(np.max(np.abs(dvals))) if self.N else 0.0
+        self._full = False
+        _, info = lapack.dpotrf(self.H, lower=0, overwrite_a=1, clean=0)
+        return info == 0
+
+    def restore(self) -> np.ndarray:
+        """Upper triangle ← G again (so ``self.H`` is the symmetric matrix); returns it (Fortran order)."""
+        self._rebuild_upper(1.0, 0.0)
+        self.H[np.diag_indices(self.N)] = self.diag
+        self._full = True
+        return self.H
+
+    def solve(self, x: np.ndarray) -> np.ndarray:
+        """``(RᵀR)⁻¹ x`` with the current factor (after a successful :meth:`factor`)."""
+        y, info = lapack.dpotrs(self.H, x, lower=0)
+        if info != 0:  # pragma: no cover - dpotrs only fails on bad arguments
+            raise RuntimeError(f"dpotrs failed with info = {info}")
+        return y
+
+    def factor_rounding_bound(self) -> float:
+        """Bound on ``‖RᵀR − H‖₂`` for the current factor: ``γ_{N+1}·min(‖R‖_F², ‖ |Rᵀ||R| ‖_∞)``.
+
+        Higham Thm 10.3: ``|ΔH| ≤ γ_{N+1}|Rᵀ||R|``; for the non-negative symmetric
+        ``|Rᵀ||R|`` the 2-norm is at most its ∞-norm and at most ``Σ ‖r_i‖² = ‖R‖_F²``.
+        """
+        fro2 = 0.0
+        ones = np.ones(self.N)
+        s = np.zeros(self.N)  # |R| 1
+        blocks = []
+        for j0 in range(0, self.N, BLOCK):
+            j1 = min(j0 + BLOCK, self.N)
+            P = np.abs(np.triu(self.H[:j1, j0:j1], -j0))  # R[i, j] with i <= j
+            fro2 += float(np.sum(P * P))
+            s[:j1] += P @ ones[j0:j1]
+            blocks.append((j0, j1))
+        # |Rᵀ| (|R| 1): column block j of Rᵀ's rows
+        t = np.zeros(self.N)
+        for j0, j1 in blocks:
+            P = np.abs(np.triu(self.H[:j1, j0:j1], -j0))
+            t[j0:j1] = P.T @ s[:j1]
+        return gamma(self.N + 1) * min(fro2, float(np.max(t))) * SAFETY
