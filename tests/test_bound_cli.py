@@ -32,7 +32,7 @@ def test_issue_acceptance_json(capsys):
     assert th["song2021-20"]["required_width_omega1_scale"] > th["song2021-20"]["required_width"]
     assert obj["inputs"]["n"]["value"] == 10000 and obj["inputs"]["lambda0"]["source"] == "default"
     # allen-zhu at n = 10^4 is 10^96 — still a finite float
-    assert th["allen-zhu2019"]["required_width_log10"] == pytest.approx(96)
+    assert th["allen-zhu2019"]["parameters_log10"] == pytest.approx(96)  # the text counts parameters
 
 
 def test_rich_table(capsys):

@@ -63,11 +63,11 @@ def test_wide_case_converges_stays_in_ball_and_tracks_sigma():
     h0 = float(np.sum((p0.V @ act.phi(p0.W @ X) - Y) ** 2))
     cfg = TrainConfig(steps=4000, tol=1e-8 * h0, sigma_points=5, path_points=5)
     r = train(X, Y, p0, act, mu=mu, rho=rho, nu=nu, config=cfg)
-    assert r.final_loss < 1e-8 * h0 and r.summary["tol_reached"] and r.steps_run < 4000
-    assert r.summary["initial_loss"] == pytest.approx(h0, rel=1e-13)
+    assert r.final_loss < 1e-8 * h0 and r.summary.tol_reached and r.steps_run < 4000
+    assert r.summary.initial_loss == pytest.approx(h0, rel=1e-13)
     assert r.stayed_in_ball and 0 < r.max_distance_ratio < 1
-    assert r.c_emp is not None and r.c_emp > 0 and r.summary["linear_convergence"]
-    assert r.summary["sigma_min_stayed_above_half_mu"]
+    assert r.c_emp is not None and r.c_emp > 0 and r.summary.linear_convergence
+    assert r.summary.sigma_min_stayed_above_half_mu
     # every recorded h_i obeys the rate (14) with C = c_emp (and not with a larger C)
     q = r.lr * 2.0 * mu**2
     i = r.step.astype(float)
@@ -78,7 +78,7 @@ def test_wide_case_converges_stays_in_ball_and_tracks_sigma():
     assert r.iterate_steps[-1] == r.steps_run
     d_last = math.sqrt(np.sum((last.W - p0.W) ** 2) + np.sum((last.V - p0.V) ** 2))
     assert r.distance[-1] == pytest.approx(d_last, rel=1e-12)
-    assert r.summary["path_length_total"] >= r.distance[-1]
+    assert r.summary.path_length_total >= r.distance[-1]
     # σ_min(J(Θ_i)) at the kept steps equals the SVD of the explicit Jacobian
     for s, it in zip(r.iterate_steps, r.iterates):
         k = list(r.sigma_step).index(s)
@@ -121,7 +121,7 @@ def test_trajectory_matches_naive_gd_on_the_explicit_jacobian(layers):
     moved = Params.unflat(theta - p0.flat(), d0, d1, d2)
     assert r.w_motion[-1] == pytest.approx(np.linalg.norm(moved.W) / np.linalg.norm(p0.W), rel=1e-10, abs=0)
     assert r.v_motion[-1] == pytest.approx(np.linalg.norm(moved.V) / np.linalg.norm(p0.V), rel=1e-10, abs=0)
-    assert r.summary["sigma_jacobian"] == {"both": "full J", "first": "W-block J_W", "second": "V-block J_V"}[layers]
+    assert r.summary.sigma_jacobian == {"both": "full J", "first": "W-block J_W", "second": "V-block J_V"}[layers]
 
 
 def test_default_lr_is_inverse_hessian_lambda_max():
@@ -135,7 +135,7 @@ def test_default_lr_is_inverse_hessian_lambda_max():
         lam = np.linalg.eigvalsh(0.5 * (dense + dense.T))[-1]
         r = train(X, Y, p0, act, mu=0.1, rho=1.0, nu=1.0, config=TrainConfig(steps=3, layers=layers))
         assert r.lr == pytest.approx(1.0 / lam, rel=1e-6)
-        assert r.summary["lr_source"].startswith("derived: 1/lambda_max")
+        assert r.summary.lr_source.startswith("derived: 1/lambda_max")
 
 
 # ------------------------------------------------------------------ too narrow
@@ -148,8 +148,8 @@ def test_too_narrow_width_is_never_reported_as_holding():
     mu, nu, _, rho = lemma3(X, p0, act)
     assert mu == 0.0 and rho == 0.0
     r = train(X, Y, p0, act, mu=mu, rho=rho, nu=nu, config=TrainConfig(steps=300, tol=1e-8))
-    assert not r.stayed_in_ball and r.c_emp is None and not r.summary["linear_convergence"]
-    assert r.summary["c_emp_note"].startswith("mu = 0")
+    assert not r.stayed_in_ball and r.c_emp is None and not r.summary.linear_convergence
+    assert r.summary.c_emp_note.startswith("mu = 0")
     out = r.as_dict()
     assert out["max_distance_ratio"] is None  # inf is not JSON: null
     json.dumps(out, allow_nan=False)
@@ -158,12 +158,12 @@ def test_too_narrow_width_is_never_reported_as_holding():
     h0 = float(np.sum((p0.V @ act.phi(p0.W @ X) - Y) ** 2))
     r = train(X, Y, p0, act, mu=0.0, rho=0.0, nu=1.0, config=TrainConfig(steps=500, tol=1e-8 * h0))
     assert np.all(r.sigma_min == 0.0) and r.sigma_min.size >= 2
-    assert r.summary["tol_reached"] is False and r.final_loss > 1e-3 * h0
-    assert r.summary["sigma_min_stayed_above_half_mu"] is False  # μ = 0: vacuous, not "holds"
+    assert r.summary.tol_reached is False and r.final_loss > 1e-3 * h0
+    assert r.summary.sigma_min_stayed_above_half_mu is False  # μ = 0: vacuous, not "holds"
     # second layer only, d1 < n: the V-block J_V = I ⊗ φ(W0X)ᵀ is singular, least squares in V cannot fit
     p0 = init(d0, 10, d2, 1.0, 0.1)
     r = train(X, Y, p0, act, mu=0.0, rho=0.0, nu=1.0, config=TrainConfig(steps=300, tol=1e-8, layers="second"))
-    assert np.all(r.sigma_min == 0.0) and r.summary["tol_reached"] is False
+    assert np.all(r.sigma_min == 0.0) and r.summary.tol_reached is False
 
 
 # ------------------------------------------------------------------ laziness
@@ -177,7 +177,7 @@ def test_lazy_gap_is_zero_at_start_and_second_order_after_one_step():
         r = train(X, Y, p0, act, mu=0.1, rho=1.0, nu=1.0, config=TrainConfig(steps=1, lr=lr, sigma_points=0, path_points=0))
         assert r.lazy_gap[0] == 0.0
         gaps.append(r.lazy_gap[1])
-    assert 0 < gaps[0] < 1e-5 * r.summary["initial_loss"]
+    assert 0 < gaps[0] < 1e-5 * r.summary.initial_loss
     assert gaps[0] / gaps[1] == pytest.approx(4.0, rel=0.05)  # Θ1 = Θ~1, gap = O(η²)
 
 
@@ -190,8 +190,8 @@ def test_lazy_init_small_omega2_over_omega1_keeps_gap_small():
     for ratio in (0.01, 1.0):
         p0 = init(d0, d1, d2, math.sqrt(prod / ratio), math.sqrt(prod * ratio))
         r = train(X, Y, p0, act, mu=0.1, rho=1.0, nu=1.0, config=TrainConfig(steps=300, sigma_points=0, path_points=0))
-        assert r.final_loss < 0.01 * r.summary["initial_loss"]
-        rel[ratio] = r.summary["max_lazy_gap"] / r.summary["initial_loss"]
+        assert r.final_loss < 0.01 * r.summary.initial_loss
+        rel[ratio] = r.summary.max_lazy_gap / r.summary.initial_loss
     assert rel[0.01] < 1e-4 and rel[1.0] > 10 * rel[0.01]
 
 
@@ -223,8 +223,8 @@ def test_stored_rows_subsample_keeps_ends_and_summaries_use_every_step():
     np.testing.assert_allclose(thin.loss, full.loss[thin.step], rtol=1e-14)
     assert thin.c_emp == full.c_emp and thin.max_distance_ratio == full.max_distance_ratio
     # sigma_points = 0: σ_min is never measured (not even at the last step), and says so
-    assert full.sigma_min.size == 0 and full.summary["sigma_min_min"] is None
-    assert full.summary["sigma_min_stayed_above_half_mu"] is None
+    assert full.sigma_min.size == 0 and full.summary.sigma_min_min is None
+    assert full.summary.sigma_min_stayed_above_half_mu is None
 
 
 def test_json_keys_progress_and_matrix_free_sigma(monkeypatch):
@@ -325,7 +325,7 @@ def test_divergence_is_reported_not_warned(recwarn):
     act = get_activation("softplus")
     p0 = init(d0, d1, d2, 1.0, 0.3)
     r = train(X, Y, p0, act, mu=0.2, rho=0.5, nu=1.0, config=TrainConfig(steps=2000, lr=50.0, sigma_points=0))
-    assert r.summary["diverged"] and r.steps_run < 2000 and r.c_emp is None
-    assert not r.stayed_in_ball and not r.summary["linear_convergence"]
+    assert r.summary.diverged and r.steps_run < 2000 and r.c_emp is None
+    assert not r.stayed_in_ball and not r.summary.linear_convergence
     json.dumps(r.as_dict(), allow_nan=False)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

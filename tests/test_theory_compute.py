@@ -12,8 +12,8 @@ from opcheck.theory.data_inputs import data_spectra
 from opcheck.theory.request import BoundRequest
 
 GELU_C0, GELU_C2, GELU_C4 = 0.2820948, 0.4231422, -0.3526185  # theory.md §2
-XI2 = GELU_C0 * 2**1.5 / GELU_C2**3
-XI4 = GELU_C0 * 24**1.5 / abs(GELU_C4) ** 3
+XI2 = GELU_C0 * 2**1.5 / GELU_C2**3 / math.sqrt(2)  # xi carries 1/sqrt(alpha_f)
+XI4 = GELU_C0 * 24**1.5 / abs(GELU_C4) ** 3 / math.sqrt(2)
 
 
 def rows(report):
@@ -51,7 +51,9 @@ def test_best_t_skips_zero_coefficients_and_rank_deficient_powers(headline):
 def test_sorted_by_required_width_this_paper_first_on_ties(headline):
     logs = [r.required_width.log10 for r in headline.theorems if r.required_width is not None]
     assert logs == sorted(logs)
-    assert headline.theorems[0].key == "song2021-21"
+    # read as the paper's text, Kawaguchi & Huang (Omega~(n) parameters, last layer only) needs the smallest width
+    assert headline.theorems[0].key == "kawaguchi2019"
+    assert [r.key for r in headline.theorems if r.this_paper][0] == "song2021-21"
 
 
 def test_sgd_at_default_batch_equals_eq20_and_scales_with_batch():
@@ -65,24 +67,27 @@ def test_sgd_at_default_batch_equals_eq20_and_scales_with_batch():
 
 
 def test_constant_depth_lambda0_delta_enter_as_documented():
+    """--constant is C9; (21) uses C21 = 1/sqrt(C9); prior results their unstated constant 1 (docs/theory.md)."""
     r = rows(compute_bound(BoundRequest(n=1000, d0=50, constant=3.0, depth=2, lambda0=0.1, delta=0.5)))
-    assert r["song2021-21"].required_width.value == pytest.approx(3 * 1000**1.5 / 50)
-    assert r["zou-gu2019"].required_width.value == pytest.approx(3 * 1000.0**8 * 2**12)
-    assert r["du2019"].required_width.value == pytest.approx(3 * 1000.0**6 / (0.1**4 * 0.5**3))
-    # deep parameter count d0 m + (L-1) m² + m d2 at m = width
-    m = 3 * 1000.0**8 * 2**12
-    assert r["zou-gu2019"].parameters.value == pytest.approx(50 * m + m * m + m, rel=1e-12)
+    assert r["song2021-21"].required_width.value == pytest.approx(1000**1.5 / 50 / math.sqrt(3))
+    # Zou & Gu: the text counts total parameters n^8 L^12; width = parameters/(d0 + d2)
+    assert r["zou-gu2019"].parameters.value == pytest.approx(1000.0**8 * 2**12)
+    assert r["zou-gu2019"].required_width.value == pytest.approx(1000.0**8 * 2**12 / 51)
+    assert r["du2019"].required_width.value == pytest.approx(1000.0**6 / (0.1**4 * 0.5**3))
+    # Table 1 read as the text: Kawaguchi & Huang sqrt(n) below (21), Song & Yang equal to Oymak & Soltanolkotabi
+    assert r["kawaguchi2019"].required_width.value == pytest.approx(1000 / 50)
+    assert r["song-yang2019"].parameters.value == pytest.approx(r["oymak2020"].parameters.value)
 
 
-def test_framework_at_eq20_width_has_implied_constant_one_over_two_c_squared():
-    """Derived identity: at d1 = (20) with constant C, (9)'s implied constant is 1/(2 C²)."""
+def test_framework_at_eq20_width_has_implied_constant_c9():
+    """Derived identity of the constants model: at d1 = (20) with C20 = 1/sqrt(C9), (9)'s implied constant is C9."""
     rep = compute_bound(BoundRequest(n=10_000, d0=784, constant=2.0))
     fw = {f.key: f for f in rep.framework}
-    assert fw["condition-9"].value.value == pytest.approx(1 / 8, rel=1e-10)
+    assert fw["condition-9"].value.value == pytest.approx(2.0, rel=1e-10)
     # ρ = μ/(2β) with μ² = d1 c_2²/2! σ_min², β = σ_max = √(n/d0), t = 2
     d1 = rows(rep)["song2021-20"].required_width.value
     assert rows(rep)["song2021-20"].t == 2
-    assert d1 == pytest.approx(2 * XI2 * (10_000 / 784) * 100, rel=1e-6)
+    assert d1 == pytest.approx(XI2 / math.sqrt(2) * (10_000 / 784) * 100, rel=1e-6)
     mu = math.sqrt(d1 * GELU_C2**2 / 2)
     assert fw["radius-lemma1"].value.value == pytest.approx(mu / (2 * math.sqrt(10_000 / 784)), rel=1e-6)
 
@@ -90,7 +95,7 @@ def test_framework_at_eq20_width_has_implied_constant_one_over_two_c_squared():
 def test_xavier_omega1_uses_the_headline_width():
     rep = compute_bound(BoundRequest(n=10_000, d0=784, init="xavier"))
     omega = next(v for v in rep.inputs if v.name == "omega1")
-    d1 = math.ceil(10_000**1.5 / 784)
+    d1 = math.ceil(10_000**1.5 / 784)  # C21 = 1 at C9 = 1
     assert omega.value == pytest.approx(math.sqrt(2 / (784 + d1))) and "headline" in omega.note
 
 

@@ -16,11 +16,11 @@ from opcheck.theory import symbols as S
 from opcheck.theory.evaluate import evaluate, solve_for_n, solve_numeric, solve_symbolic
 from opcheck.theory.xi import rank_allows, rank_cap, require_usable_t, xi_value
 
-PARAMS = {S.d0: 784, S.d2: 1, S.C: 1.5, S.lambda0: 0.3, S.delta: 0.05, S.L: 2, S.b: 64, S.xi: 10.0}
+PARAMS = {S.d0: 784, S.d2: 1, S.C: 1.5, S.C20: 1.5, S.C21: 1.5, S.lambda0: 0.3, S.delta: 0.05, S.L: 2, S.b: 64, S.xi: 10.0}
 
 
 def test_evaluate_beyond_float_range_keeps_log10():
-    got = evaluate(R.width_theorem("allen-zhu2019").width, {S.C: 1, S.n: 10**17, S.L: 1})
+    got = evaluate(R.width_theorem("allen-zhu2019").parameters, {S.C: 1, S.n: 10**17, S.L: 1})
     assert math.isinf(got.value) and got.log10 == pytest.approx(408.0, abs=1e-12)
     assert got.as_dict()["value"] is None
 
@@ -44,7 +44,7 @@ def test_solve_round_trip_and_fallback_agree(key, width):
 
 def test_solve_by_hand():
     # (21): C n^{3/2}/d0 = D1  ⇒  n = (D1 d0 / C)^{2/3}
-    res = solve_for_n(R.width_theorem("song2021-21").width, 4096.0, {S.C: 1, S.d0: 784})
+    res = solve_for_n(R.width_theorem("song2021-21").width, 4096.0, {S.C21: 1, S.d0: 784})
     assert res.n == pytest.approx((4096 * 784) ** (2 / 3), rel=1e-12)
     # Du et al.: n = (D1 λ0⁴ δ³ / C)^{1/6}
     res = solve_for_n(R.width_theorem("du2019").width, 4096.0, {S.C: 1, S.lambda0: 0.5, S.delta: 0.1})
@@ -76,9 +76,10 @@ def _hermite_coeff(phi, i, scale):
 def test_xi_gelu_against_theory_reference_values():
     gelu = get_activation("gelu")
     c0, c2, c4 = 0.2820948, 0.4231422, -0.3526185  # theory.md §2 oracles
-    assert xi_value(gelu, 2).xi == pytest.approx(c0 * 2**1.5 / c2**3, rel=1e-6)
-    assert xi_value(gelu, 4).xi == pytest.approx(c0 * 24**1.5 / abs(c4) ** 3, rel=1e-6)
-    assert xi_value(gelu, 1).xi == pytest.approx(c0 / 0.5**3, rel=1e-6)
+    r2 = math.sqrt(2)  # xi carries 1/sqrt(alpha_f), alpha_f = 2
+    assert xi_value(gelu, 2).xi == pytest.approx(c0 * 2**1.5 / c2**3 / r2, rel=1e-6)
+    assert xi_value(gelu, 4).xi == pytest.approx(c0 * 24**1.5 / abs(c4) ** 3 / r2, rel=1e-6)
+    assert xi_value(gelu, 1).xi == pytest.approx(c0 / 0.5**3 / r2, rel=1e-6)
     assert xi_value(gelu, 3).xi is None and "c_3 = 0" in xi_value(gelu, 3).note
 
 
@@ -88,7 +89,7 @@ def test_xi_at_scale_omega1_against_quadrature(name, t, scale):
     c0, ct = _hermite_coeff(act.phi, 0, scale), _hermite_coeff(act.phi, t, scale)
     got = xi_value(act, t, scale, "omega1")
     assert got.scale_label == "omega1" and got.c0 == pytest.approx(c0, rel=1e-8, abs=1e-14)
-    assert got.xi == pytest.approx(abs(c0) * math.factorial(t) ** 1.5 / abs(ct) ** 3, rel=1e-6)
+    assert got.xi == pytest.approx(abs(c0) * math.factorial(t) ** 1.5 / abs(ct) ** 3 / math.sqrt(2), rel=1e-6)
 
 
 def test_xi_not_applicable_when_c0_is_zero():

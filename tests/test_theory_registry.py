@@ -13,7 +13,7 @@ from opcheck.theory import symbols as S
 from opcheck.theory.evaluate import evaluate, exponent_in_n
 
 # n = 10^4, d0 = 100, C = 2, λ0 = 1/4, δ = 1/10, L = 3, b = 100, ξ = 7, σ_max = 3, σ_min = 1/2
-VALUES = {S.n: 10_000, S.d0: 100, S.d2: 1, S.C: 2, S.lambda0: 0.25, S.delta: 0.1, S.L: 3, S.b: 100, S.xi: 7, S.sigma_max: 3, S.sigma_min: 0.5}
+VALUES = {S.n: 10_000, S.d0: 100, S.d2: 1, S.C: 2, S.C20: 2, S.C21: 2, S.lambda0: 0.25, S.delta: 0.1, S.L: 3, S.b: 100, S.xi: 7, S.sigma_max: 3, S.sigma_min: 0.5}
 
 # each by hand from the formula in theory.md
 HAND = {
@@ -22,11 +22,11 @@ HAND = {
     "sgd": 2 * 7 * 9 * 1e4 / (0.125 * 10),  # C ξ σ_max² m/(σ_min³ √b) = 1 008 000
     "sgd-headline": 2 * 1e8 / (10 * 100),  # C m²/(√b d0) = 200 000
     "oymak2020": 2 * 1e8 / 100,  # C n²/d0
-    "kawaguchi2019": 2 * 1e4,
-    "song-yang2019": 2 * 1e8,
+    "kawaguchi2019": 2 * 1e4 / 100,  # the text: Omega~(n) parameters -> width n/d0
+    "song-yang2019": 2 * 1e8 / 100,  # the text: Omega~(n^2) parameters -> width n^2/d0
     "du2019": 2 * 1e24 / (0.25**4 * 0.1**3),  # = 5.12e29
-    "zou-gu2019": 2 * 1e32 * 531_441,  # 3^12 = 531 441
-    "allen-zhu2019": 2 * 1e96 * 531_441,
+    "zou-gu2019": 2 * 1e32 * 531_441 / 101,  # 3^12 = 531 441 total parameters, width = parameters/(d0 + d2)
+    "allen-zhu2019": 2 * 1e96 * 531_441 / 101,
     "nguyen-mondelli2020": 2 * 1e4,
 }
 
@@ -75,9 +75,10 @@ def test_sgd_variant_at_b_equal_n_is_eq20_and_its_headline_is_eq21():
     assert evaluate(sgd, vals).value == pytest.approx(HAND["song2021-20"], rel=1e-14)
 
 
-def test_headline_is_eq20_under_the_order_analysis_with_xi_one():
-    eq20 = R.width_theorem("song2021-20").width.subs(S.ORDER_ANALYSIS).subs(S.xi, 1)
-    assert sp.simplify(eq20 - R.width_theorem("song2021-21").width) == 0
+def test_headline_is_eq20_under_the_order_analysis_when_c21_is_c20_xi():
+    """Derived relation of the constants model: (21) at C21 equals (20) under the order analysis iff C21 = C20 xi."""
+    eq20 = R.width_theorem("song2021-20").width.subs(S.ORDER_ANALYSIS)
+    assert sp.simplify(eq20 - R.width_theorem("song2021-21").width.subs(S.C21, S.C20 * S.xi)) == 0
 
 
 def test_parameter_counts_by_hand():
@@ -89,35 +90,37 @@ def test_parameter_counts_by_hand():
 
 def test_xi_formula_by_hand():
     got = float(R.XI.subs({S.c0: 0.5, S.ct: 0.25, S.t: 3}))
-    assert got == pytest.approx(0.5 * 6**1.5 / 0.25**3, rel=1e-14)  # = 470.30...
-    assert got == pytest.approx(470.3020306143702, rel=1e-12)
+    assert got == pytest.approx(0.5 * 6**1.5 / (math.sqrt(2) * 0.25**3), rel=1e-14)  # xi includes 1/sqrt(alpha_f)
+    assert got == pytest.approx(470.3020306143702 / math.sqrt(2), rel=1e-12)
 
 
 def test_framework_formulas_by_hand():
     f = {x.key: x for x in R.FRAMEWORK}
-    vals = {S.h0: 2, S.beta: 3, S.nu: 5, S.alpha_f: 2, S.mu: 1.5, S.C: 1}
+    vals = {S.h0: 2, S.beta: 3, S.nu: 5, S.alpha_f: 2, S.mu: 1.5, S.C9: 1}
     assert evaluate(f["condition-9"].value, vals).value == pytest.approx(2 * 9 * 25 / (2 * 1.5**6))
-    vals = {S.C: 1, S.mu: 2, S.beta: 3, S.h0: 4, S.beta_f: 2, S.nu: 5, S.alpha_f: 2}
-    eta = 4 / (3 * 2 * 2 + 3 * 4 + 2 * 25)  # C μ²/(β 2√h0 + β μ² + β_f ν²) = 4/74
+    vals = {S.C13: 1, S.C14: 0.25, S.mu: 2, S.beta: 3, S.h0: 4, S.beta_f: 2, S.nu: 5, S.alpha_f: 2}
+    eta = 4 / (3 * 2 * 2 + 3 * 4 + 2 * 25)  # C13 μ²/(β 2√h0 + β μ² + β_f ν²) = 4/74
     assert evaluate(f["step-size-13"].value, vals).value == pytest.approx(eta)
-    assert evaluate(f["rate-14"].value, vals).value == pytest.approx(1 - eta * 2 * 4)
+    # C14 enters once, C13 once (inside eta): no constant squared (defect 2)
+    assert evaluate(f["rate-14"].value, vals).value == pytest.approx(1 - 0.25 * eta * 2 * 4)
+    assert evaluate(f["rate-14"].value, {**vals, S.C13: 2}).value == pytest.approx(1 - 0.25 * 2 * eta * 2 * 4)
     assert evaluate(f["radius-lemma1"].value, vals).value == pytest.approx(2 / 6)
     assert evaluate(f["alpha-f"].value, {}).value == 2 and evaluate(f["beta-f"].value, {}).value == 2
     assert f["alpha-f"].source == R.DERIVED and f["beta-f"].source == R.DERIVED
-    # the rate statement is (1 - C η α_f μ²)^i h0
-    rate = f["rate-14"].rhs.subs({S.C: 1, S.eta: 0.1, S.alpha_f: 2, S.mu: 1, S.i: 3, S.h0: 5})
+    # the rate statement is (1 - C14 η α_f μ²)^i h0
+    rate = f["rate-14"].rhs.subs({S.C14: 1, S.eta: 0.1, S.alpha_f: 2, S.mu: 1, S.i: 3, S.h0: 5})
     assert float(rate) == pytest.approx(0.8**3 * 5)
 
 
 def test_xi_is_what_condition_9_gives_under_the_order_analysis():
     """theory.md §5 [derived]: (9) with h0 ≃ σ_max², μ² ≃ d1 c_t²/t! σ_min², ν² ≃ c0² d1 n, β ≃ σ_max
-    solved for d1 is ξ σ_max² √n / σ_min³ times 1/√(α_f C)."""
+    solved for d1 is ξ σ_max² √n / σ_min³ times 1/√C9 (ξ carries 1/√α_f): (20) at C20 = 1/√C9 is (9) at C9."""
     cond = next(f for f in R.FRAMEWORK if f.key == "condition-9")
     eq = sp.Eq(cond.lhs, cond.rhs).subs(R.FRAMEWORK_ORDER_ANALYSIS)
     sols = [s for s in sp.solve(eq, S.d1) if s.is_positive is not False]
     assert len(sols) == 1
     target = R.XI * S.sigma_max**2 * sp.sqrt(S.n) / S.sigma_min**3
-    assert sp.simplify(sols[0] / target - 1 / sp.sqrt(2 * S.C)) == 0
+    assert sp.simplify(sols[0] / target - 1 / sp.sqrt(S.C9)) == 0
 
 
 def test_provenance_fields():

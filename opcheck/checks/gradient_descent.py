@@ -16,14 +16,7 @@ Gradients are analytic (:mod:`opcheck.linalg.loss_derivatives`).  Tracked per st
 * ``σ_min(J(Θ_i))`` of the trained block at log-spaced steps (structured Gram when
   it fits in memory, else matrix-free Lanczos), against μ/2 (Lemma 1).
 
-Summaries: the empirical rate constant of (14),
-
-    C_emp = min_i (1 − (h_i/h0)^{1/i}) / (η α_f μ²),   α_f = 2,
-
-the largest C with ``h_i ≤ (1 − C η α_f μ²)^i h0`` for every step i ≥ 1 (every
-step, not only the stored rows); the observed per-step contraction (geometric
-mean ``(h_T/h0)^{1/T}`` and worst ``max h_{i+1}/h_i``); whether the iterates stayed
-in ball(Θ0, ρ); whether tol was reached.
+Summaries: :mod:`opcheck.checks.training_summary`.
 
 Default step: ``η = 1/λ_max(∇²h(Θ0))`` of the trained block (Lanczos on exact
 Hessian-vector products, :mod:`opcheck.linalg.hessian_spectrum`) — opcheck's choice [derived];
@@ -49,6 +42,7 @@ from opcheck.linalg.jacobian_spectrum import jacobian_extremes
 from opcheck.model.network import Params
 from opcheck.checks.records import jsonable
 from opcheck.checks.smoothness import SmoothnessResult, measure_smoothness  # noqa: F401  (re-export)
+from opcheck.checks.training_summary import Trace, TrainingSummary, empirical_rate_constant, summarise  # noqa: F401  (re-export)
 
 LAYERS = ("both", "first", "second")
 ALPHA_F = 2.0  # PL constant of f(Z) = ‖Z − Y‖_F² [derived: ‖∇f‖² = 4f]
@@ -67,6 +61,8 @@ class TrainConfig:
     path_points: int = 8  # log-spaced iterates (with Θ0 and the last) kept for the Lipschitz path pairs; 0 = none
     lazy: bool = True  # run gradient descent on the linearization alongside
     seed: int = 0
+    lr_source: str | None = None  # how a given lr was chosen (default "user (--lr)")
+    c_path: float = 0.5  # Lemma 2's constant (constants model: 1/(2 sqrt(C9)))
 
 
 @dataclass(frozen=True)
@@ -85,34 +81,34 @@ class TrainingResult:
     sigma_min: np.ndarray
     sigma_max: np.ndarray
     sigma_method: tuple[str, ...]
-    summary: dict
+    summary: TrainingSummary
     iterates: tuple[Params, ...] = field(repr=False, compare=False, default=())  # log-spaced Θ_i, not serialised
     iterate_steps: tuple[int, ...] = field(repr=False, compare=False, default=())
 
     # the summaries issue 4 names, as attributes
     @property
     def final_loss(self) -> float:
-        return self.summary["final_loss"]
+        return self.summary.final_loss
 
     @property
     def stayed_in_ball(self) -> bool:
-        return self.summary["stayed_in_ball"]
+        return self.summary.stayed_in_ball
 
     @property
     def max_distance_ratio(self) -> float:
-        return self.summary["max_distance_ratio"]
+        return self.summary.max_distance_ratio
 
     @property
     def c_emp(self) -> float | None:
-        return self.summary["c_emp"]
+        return self.summary.c_emp
 
     @property
     def steps_run(self) -> int:
-        return self.summary["steps_run"]
+        return self.summary.steps_run
 
     @property
     def lr(self) -> float:
-        return self.summary["lr"]
+        return self.summary.lr
 
     def as_dict(self) -> dict:
         return jsonable(
@@ -129,7 +125,7 @@ class TrainingResult:
                 "sigma_min": self.sigma_min,
                 "sigma_max": self.sigma_max,
                 "sigma_method": list(self.sigma_method),
-                **self.summary,
+                **self.summary.as_dict(),
             }
         )
 
@@ -152,23 +148,6 @@ def stored_rows(total: int, max_points: int) -> np.ndarray:
     lin = np.linspace(0, total - 1, half).round().astype(int)
     lg = np.geomspace(1, total - 1, half).round().astype(int)
     return np.unique(np.concatenate([[0, total - 1], lin, lg]))
-
-
-def empirical_rate_constant(losses: np.ndarray, lr: float, mu: float, alpha_f: float = ALPHA_F) -> float | None:
-    """``C_emp`` of (14): the largest C with ``h_i ≤ (1 − C η α_f μ²)^i h0`` for all i ≥ 1.
-
-    For each i the bound holds iff ``C ≤ (1 − (h_i/h0)^{1/i}) / q``, q = η α_f μ²,
-    so ``C_emp`` is the minimum over i.  None when it is undefined (no step, h0 = 0,
-    q = 0: with μ = 0 the rate (14) is vacuous).  Negative when some h_i > h0.
-    """
-    q = lr * alpha_f * mu * mu
-    if losses.size < 2 or not (losses[0] > 0) or not (q > 0) or not math.isfinite(q):
-        return None
-    i = np.arange(1, losses.size, dtype=float)
-    ratio = np.asarray(losses[1:], dtype=float) / losses[0]
-    if not np.all(np.isfinite(ratio)):
-        return None
-    return float(np.min((1.0 - ratio ** (1.0 / i)) / q))
 
 
 def _block_grad(g: Params, layers: str) -> Params:
@@ -239,21 +218,48 @@ def train(
     memory.require(memory.float64_bytes(*([(d1, d0)] * 5), *([(d1, n)] * 8)), "gradient descent", "reduce the width or --n")
     t_start = time.perf_counter()
 
-    # ---- step size
-    if config.lr is not None:
-        lr, lr_source, lam_max = float(config.lr), "user (--lr)", None
-    else:
-        if hessian is not None and hessian.block == layers and math.isfinite(hessian.lambda_max):
-            lam_max, how = hessian.lambda_max, hessian.method
-        else:
-            top = hessian_lambda_max(params0, X, Y, act, block=layers, seed=config.seed)
-            lam_max, how = top.value, top.method
-        if not (math.isfinite(lam_max) and lam_max > 0):
-            raise InputError(f"the Hessian of h at Theta0 has lambda_max = {lam_max:.3g}: no default step size; pass --lr")
-        lr = 1.0 / lam_max
-        lr_source = f"derived: 1/lambda_max of the Hessian of h at Theta0 (block '{layers}', lambda_max = {lam_max:.6g}; {how})"
+    lr, lr_source, lam_max = _step_size(params0, X, Y, act, config, hessian)
+    trace, rows_data, sig, its = _run(X, Y, params0, act, config, lr, progress)
+    summary = summarise(trace, lr=lr, lr_source=lr_source, lam_max=lam_max, layers=layers, steps=config.steps, tol=config.tol, lazy=config.lazy,
+                        mu=mu, rho=rho, nu=nu, c_path=config.c_path, seconds=time.perf_counter() - t_start)
+    rows = stored_rows(trace.losses.size, config.max_points)
+    return TrainingResult(
+        step=rows.copy(),
+        loss=trace.losses[rows],
+        distance=trace.distances[rows],
+        path_length=np.asarray(rows_data["paths"])[rows],
+        lazy_gap=np.asarray(trace.gaps)[rows],
+        lin_loss=np.asarray(rows_data["lin_losses"])[rows],
+        w_motion=np.asarray(trace.w_motion)[rows],
+        v_motion=np.asarray(trace.v_motion)[rows],
+        sigma_step=np.asarray(sig[0], dtype=int),
+        sigma_min=np.asarray(sig[1]),
+        sigma_max=np.asarray(sig[2]),
+        sigma_method=tuple(sig[3]),
+        summary=summary,
+        iterates=tuple(its[0]),
+        iterate_steps=tuple(its[1]),
+    )
 
-    # ---- state
+
+def _step_size(params0: Params, X, Y, act: Activation, config: TrainConfig, hessian: HessianExtremes | None) -> tuple[float, str, float | None]:
+    """The step: the user's (or the caller's, e.g. (13)'s), else 1/λ_max(∇²h(Θ0)) of the trained block [derived]."""
+    if config.lr is not None:
+        return float(config.lr), config.lr_source or "user (--lr)", None
+    layers = config.layers
+    if hessian is not None and hessian.block == layers and math.isfinite(hessian.lambda_max):
+        lam_max, how = hessian.lambda_max, hessian.method
+    else:
+        top = hessian_lambda_max(params0, X, Y, act, block=layers, seed=config.seed)
+        lam_max, how = top.value, top.method
+    if not (math.isfinite(lam_max) and lam_max > 0):
+        raise InputError(f"the Hessian of h at Theta0 has lambda_max = {lam_max:.3g}: no default step size; pass --lr")
+    return 1.0 / lam_max, f"derived: 1/lambda_max of the Hessian of h at Theta0 (block '{layers}', lambda_max = {lam_max:.6g}; {how})", lam_max
+
+
+def _run(X, Y, params0: Params, act: Activation, config: TrainConfig, lr: float, progress):
+    """The gradient-descent loop: per-step trace, σ_min at its steps, log-spaced iterates."""
+    layers = config.layers
     W0, V0 = params0.W, params0.V
     W, V = W0.copy(), V0.copy()
     w0n, v0n = float(np.linalg.norm(W0)), float(np.linalg.norm(V0))
@@ -261,7 +267,6 @@ def train(
     sigma_plan = set(log_steps(config.steps, config.sigma_points))
     path_plan = set(log_steps(config.steps, config.path_points))
     lg = loss_and_gradient(Params(W, V), X, Y, act)
-    h0 = lg.loss
     A0, B0 = lg.A, lg.B
     Zlin = V0 @ A0 if config.lazy else None
 
@@ -270,20 +275,11 @@ def train(
     iterates, iterate_steps = [], []
     path_len, diverged, tol_reached = 0.0, False, False
     i = 0
-
-    def measure_sigma(step: int, V_: np.ndarray, A_: np.ndarray, B_: np.ndarray) -> None:
-        ext = trained_jacobian_extremes(V_, A_, B_, X, K, layers, seed=config.seed)
-        sig_step.append(step)
-        sig_min.append(ext.sigma_min)
-        sig_max.append(ext.sigma_max)
-        sig_method.append(ext.method + (f" ({ext.note})" if ext.note else ""))
-
     # divergence is detected (non-finite h) and reported, not warned about
     with np.errstate(over="ignore", invalid="ignore"):
         while True:
             h = lg.loss
-            dW, dV = W - W0, V - V0
-            dwn, dvn = float(np.linalg.norm(dW)), float(np.linalg.norm(dV))
+            dwn, dvn = float(np.linalg.norm(W - W0)), float(np.linalg.norm(V - V0))
             losses.append(h)
             dists.append(math.hypot(dwn, dvn))
             paths.append(path_len)
@@ -306,7 +302,11 @@ def train(
             if config.tol is not None and h < config.tol:
                 tol_reached = True
             if i in sigma_plan or (last and config.sigma_points > 0):
-                measure_sigma(i, V, lg.A, lg.B)
+                ext = trained_jacobian_extremes(V, lg.A, lg.B, X, K, layers, seed=config.seed)
+                sig_step.append(i)
+                sig_min.append(ext.sigma_min)
+                sig_max.append(ext.sigma_max)
+                sig_method.append(ext.method + (f" ({ext.note})" if ext.note else ""))
             if i in path_plan or (last and config.path_points > 0):
                 iterates.append(Params(W.copy(), V.copy()))
                 iterate_steps.append(i)
@@ -323,84 +323,5 @@ def train(
                 Zlin -= lr * _jvp_block(V0, A0, B0, X, gl, layers)
             i += 1
             lg = loss_and_gradient(Params(W, V), X, Y, act)
-
-    loss_arr = np.asarray(losses)
-    rows = stored_rows(loss_arr.size, config.max_points)
-    dist_arr = np.asarray(dists)
-    max_dist = float(dist_arr.max())
-    if rho > 0:
-        max_ratio = float(max_dist / rho)
-    else:
-        max_ratio = 0.0 if max_dist == 0 else math.inf
-    steps_run = loss_arr.size - 1
-    finite = loss_arr[np.isfinite(loss_arr)]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_step = loss_arr[1:] / loss_arr[:-1] if steps_run else np.empty(0)
-    contraction_mean = float((loss_arr[-1] / h0) ** (1.0 / steps_run)) if (steps_run and h0 > 0 and math.isfinite(loss_arr[-1])) else None
-    contraction_worst = float(np.max(per_step)) if per_step.size and np.all(np.isfinite(per_step)) else None
-    c_emp = empirical_rate_constant(loss_arr, lr, mu) if not diverged else None
-    path_bound = float(nu * math.sqrt(h0) / (mu * mu * math.sqrt(ALPHA_F))) if mu > 0 else math.inf
-    half_mu = 0.5 * mu
-    smin_min = float(min(sig_min)) if sig_min else None
-    rate_note = ""
-    if c_emp is None:
-        rate_note = "mu = 0: rate (14) is vacuous" if mu == 0 else ("diverged" if diverged else "undefined (no step or h0 = 0)")
-    summary = {
-        "final_loss": float(loss_arr[-1]),
-        "initial_loss": h0,
-        "steps_run": steps_run,
-        "steps_requested": int(config.steps),
-        "lr": lr,
-        "lr_source": lr_source,
-        "hessian_lambda_max": lam_max,
-        "layers": layers,
-        "tol": config.tol,
-        "tol_reached": tol_reached if config.tol is not None else None,
-        "diverged": diverged,
-        "mu": float(mu),
-        "rho": float(rho),
-        "nu": float(nu),
-        "alpha_f": ALPHA_F,
-        "stayed_in_ball": bool(max_dist <= rho),
-        "max_distance": max_dist,
-        "max_distance_ratio": max_ratio,
-        "final_distance": float(dist_arr[-1]),
-        "path_length_total": path_len,
-        "path_length_bound": path_bound,
-        "path_length_bound_label": "Lemma 2 with constant 1: nu sqrt(h0) / (mu^2 sqrt(alpha_f)) [paper, O(.) constant set to 1]",
-        "c_emp": c_emp,
-        "c_emp_note": rate_note or "largest C with h_i <= (1 - C lr alpha_f mu^2)^i h0 for every step i (eq. 14)",
-        "linear_convergence": bool(c_emp is not None and c_emp > 0),
-        "contraction_mean": contraction_mean,
-        "contraction_worst": contraction_worst,
-        "sigma_min_min": smin_min,
-        "half_mu": float(half_mu),
-        # with μ = 0 Lemma 1 certifies nothing: never reported as holding
-        "sigma_min_stayed_above_half_mu": (bool(mu > 0 and smin_min >= half_mu)) if smin_min is not None else None,
-        "sigma_note": "mu = 0: Lemma 1's sigma_min >= mu/2 certifies nothing" if mu == 0 else "Lemma 1: sigma_min >= mu/2 on ball(Theta0, rho)",
-        "sigma_jacobian": {"both": "full J", "first": "W-block J_W", "second": "V-block J_V"}[layers],
-        "max_lazy_gap": float(np.max(gaps)) if config.lazy else None,
-        "final_lazy_gap": float(gaps[-1]) if config.lazy else None,
-        "final_w_motion": float(wm[-1]),
-        "final_v_motion": float(vm[-1]),
-        "min_loss": float(finite.min()) if finite.size else None,
-        "seconds": time.perf_counter() - t_start,
-    }
-    return TrainingResult(
-        step=rows.copy(),
-        loss=loss_arr[rows],
-        distance=dist_arr[rows],
-        path_length=np.asarray(paths)[rows],
-        lazy_gap=np.asarray(gaps)[rows],
-        lin_loss=np.asarray(lin_losses)[rows],
-        w_motion=np.asarray(wm)[rows],
-        v_motion=np.asarray(vm)[rows],
-        sigma_step=np.asarray(sig_step, dtype=int),
-        sigma_min=np.asarray(sig_min),
-        sigma_max=np.asarray(sig_max),
-        sigma_method=tuple(sig_method),
-        summary=summary,
-        iterates=tuple(iterates),
-        iterate_steps=tuple(iterate_steps),
-    )
-
+    trace = Trace(np.asarray(losses), np.asarray(dists), path_len, diverged, tol_reached, sig_min, gaps, wm, vm)
+    return trace, {"paths": paths, "lin_losses": lin_losses}, (sig_step, sig_min, sig_max, sig_method), (iterates, iterate_steps)

@@ -1,16 +1,17 @@
-"""Check the hypotheses of Theorem 3 at Θ0 on a dataset (theory.md §§3–5).
+"""Check the hypotheses of Theorem 3 at Θ0 on a dataset (docs/theory.md §§3–5).
 
 :func:`run_verify` computes, without ever forming the Jacobian:
 
-* σ_max(X) and σ_min(X^{*t}), t = 1..4 (through ``(XᵀX)^{∘t}``);
-* μ_Φ = σ_min(φ(W0X)) and σ_max(φ(W0X)) (Lemma 3), σ_max(V0);
+* σ_max(X) and σ_min(X^{*t}), t = 1..4 (through ``(XᵀX)^{∘t}``) and the sample geometry
+  (duplicates, largest cosine, numerical rank of X: :mod:`opcheck.checks.diagnoses`);
+* μ_Φ = σ_min(φ(W0X)) and σ_max(φ(W0X)), σ_max(V0), the scale ω̂1, ω̂2, κ̂ of the W0, V0 in use;
 * σ_min, σ_max of the full Jacobian J of Φ at Θ0 and of its V- and W-blocks,
   through the structured Gram (:mod:`opcheck.linalg.gram`) or matrix-free Lanczos;
-* ν_Φ, χ_max, β_Φ (Lemma 3), ρ = μ/(2β) (Lemma 1), h0, ‖∇f(Φ(w0))‖ = 2√h0;
-* the PL constants certified at Θ0 and on ball(Θ0, ρ);
-* the conditions (19), μ_Φ > 0, (9) through the implied constant, (13), (20), (21).
+* Lemma 3's constants (:mod:`opcheck.checks.lemma3`), the implied constants of
+  (9), (13), (20), (21) (:mod:`opcheck.checks.constants`);
+* the rows (:mod:`opcheck.checks.conditions`) and the verdict (:mod:`opcheck.checks.verdict`).
 
-The result is plain data; :mod:`opcheck.render` shows it.
+The result is typed data; :mod:`opcheck.render` shows it.
 """
 from __future__ import annotations
 
@@ -22,19 +23,24 @@ from typing import Callable
 import numpy as np
 
 from opcheck._runtime import memory, validation
-from opcheck.linalg import spectra
-from opcheck.model.activations import Activation, get_activation
+from opcheck._runtime.seeding import rng
+from opcheck.checks import conditions as rows_mod
+from opcheck.checks.constants import ConstantKey, Constants, ImpliedConstant, implied
+from opcheck.checks.diagnoses import Cause, SampleGeometry, causes, sample_geometry
+from opcheck.checks.lemma3 import Lemma3Constants, MeasuredInit, lemma3_constants, measure_init
+from opcheck.checks.order_analysis import Extrapolation, extrapolate_width
+from opcheck.checks.quantities import QuantityKey, quantity_table
+from opcheck.checks.records import Condition, Quantity, all_hold, jsonable
+from opcheck.checks.verdict import verdict as verdict_lines
+from opcheck.checks.width_requirements import WidthRequirement, headline_requirement, width_requirement
 from opcheck.data.prepare import Dataset, headline_width
 from opcheck.errors import InputError
+from opcheck.linalg import spectra
 from opcheck.linalg.jacobian_spectrum import jacobian_extremes
 from opcheck.linalg.khatri_rao import KhatriRaoPower, khatri_rao_extremes
+from opcheck.model.activations import Activation, get_activation
 from opcheck.model.network import InitScales, Params, forward, init_scales, sample_params
-from opcheck.checks.records import Condition, Quantity, all_hold, jsonable
-from opcheck._runtime.seeding import rng
-from opcheck.checks.width_requirements import WidthRequirement, headline_requirement, width_requirement
 
-ALPHA_F = 2.0  # PL constant of f(Z) = ‖Z − Y‖_F² [derived: ‖∇f‖² = 4f]
-BETA_F = 2.0  # smoothness of f [derived]
 T_RANGE = (1, 2, 3, 4)
 
 
@@ -48,9 +54,17 @@ class VerifyConfig:
     omega2: float | None = None
     width: int | None = None
     seed: int = 0
-    constant: float = 1.0  # the universal constant hidden by O(·) in (9), (13), (20), (21)
+    constant: float = 1.0  # C9, the constant of (9); the others follow the documented mapping unless set
     kappa_max: float = 2.0  # (19): κ_init ≲ 1; the paper states He (κ = 2) satisfies it
     lr: float | None = None  # step size to compare with (13), if any
+    c13: float | None = None
+    c14: float | None = None
+    c_path: float | None = None
+    c20: float | None = None
+    c21: float | None = None
+
+    def constants(self) -> Constants:
+        return Constants.from_options(self.constant, c13=self.c13, c14=self.c14, c_path=self.c_path, c20=self.c20, c21=self.c21)
 
 
 @dataclass(frozen=True)
@@ -60,13 +74,19 @@ class VerifyResult:
     data: dict
     init: dict
     activation: dict
-    quantities: dict[str, Quantity]
+    quantities: dict[QuantityKey, Quantity]
     spectra: dict[str, dict]
     khatri_rao: list[dict]
     width_requirements: dict
     conditions: list[Condition]
     verdict: list[str]
     timings: dict[str, float]
+    constants: Constants
+    implied_constants: dict[ConstantKey, ImpliedConstant]
+    lemma3: Lemma3Constants
+    geometry: SampleGeometry
+    causes: tuple[Cause, ...]
+    extrapolation: Extrapolation
     params: Params = field(repr=False, compare=False)
     dataset: Dataset = field(repr=False, compare=False)
 
@@ -74,8 +94,8 @@ class VerifyResult:
     def all_hold(self) -> bool:
         return all_hold(self.conditions)
 
-    def value(self, name: str) -> float:
-        return self.quantities[name].value
+    def value(self, name: str | QuantityKey) -> float:
+        return self.quantities[QuantityKey(name)].value
 
     def as_dict(self) -> dict:
         return jsonable(
@@ -83,11 +103,15 @@ class VerifyResult:
                 "data": self.data,
                 "init": self.init,
                 "activation": self.activation,
-                "quantities": {k: q.value for k, q in self.quantities.items()},
-                "provenance": {k: q.as_dict() for k, q in self.quantities.items()},
+                "quantities": {k.value: q.value for k, q in self.quantities.items()},
+                "provenance": {k.value: q.as_dict() for k, q in self.quantities.items()},
                 "spectra": self.spectra,
                 "khatri_rao": self.khatri_rao,
                 "width_requirements": self.width_requirements,
+                "constants": self.constants.as_dict(),
+                "implied_constants": {k.value: v.as_dict() for k, v in self.implied_constants.items()},
+                "diagnoses": {"sample_geometry": self.geometry.as_dict(), "causes": [c.as_dict() for c in self.causes]},
+                "order_analysis": self.extrapolation.as_dict(),
                 "conditions": [c.as_dict() for c in self.conditions],
                 "all_hold": self.all_hold,
                 "verdict": self.verdict,
@@ -132,10 +156,6 @@ def plan_memory(n: int, d0: int, d1: int, d2: int) -> None:
     )
 
 
-def _ball_note(mu: float) -> str:
-    return "Lemma 1: sigma_min >= mu/2 on ball(Theta0, rho)" if mu > 0 else "mu = 0: no ball certified"
-
-
 # ------------------------------------------------------------------------ main
 def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = None, progress: Callable[[str], None] | None = None) -> VerifyResult:
     """Compute every hypothesis of Theorem 3 at Θ0 (see module docstring)."""
@@ -152,70 +172,156 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     validation.positive_finite(config.constant, "--constant")
     validation.positive_finite(config.kappa_max, "--kappa-max")
     validation.positive_finite(config.lr, "--lr")
+    constants = config.constants()
     act = get_activation(config.activation)
     n, d0, d2 = dataset.n, dataset.d0, dataset.d2
     if params is not None:
         check_params(params, dataset)
     d1 = resolve_width(dataset, config, params)
-    scales = init_scales(config.init, d0, d1, d2, config.omega1, config.omega2)
+    nominal = init_scales(config.init, d0, d1, d2, config.omega1, config.omega2)
     plan_memory(n, d0, d1, d2)
     loaded = params is not None
     if params is None:
-        params = sample_params(scales, d0, d1, d2, rng(config.seed, "init"))
+        params = sample_params(nominal, d0, d1, d2, rng(config.seed, "init"))
+    measured = measure_init(params)
     X = dataset.X
 
-    say("data spectra: sigma_max(X), sigma_min(X^{*t})")
+    say("data spectra: sigma_max(X), sigma_min(X^{*t}), sample geometry")
     sx = spectra.matrix_singular_extremes(X)
     kr = khatri_rao_extremes(X, T_RANGE, config.seed)
+    geom = sample_geometry(X)
     lap("data_spectra")
 
     say("forward pass and phi(W0 X) spectrum")
     fw = forward(params, X, act)
-    A, B = fw.A, fw.B
-    sa = spectra.matrix_singular_extremes(A)
+    sa = spectra.matrix_singular_extremes(fw.A)
     if d1 < n:
         sa = spectra.structural_zero(sa.lambda_max, f"d1 = {d1} < n = {n}: phi(W0 X) is d1 x n, so its rank is at most d1 < n")
     sv0 = spectra.matrix_singular_extremes(params.V)
     lap("phi_spectrum")
 
     say("Jacobian spectra (structured Gram, or matrix-free Lanczos when it does not fit)")
-    ext = jacobian_extremes(params.V, A, B, X, ("both", "first"), config.seed)
+    ext = jacobian_extremes(params.V, fw.A, fw.B, X, ("both", "first"), config.seed)
     sj, sw = ext["both"], ext["first"]
     sj = _floor_by_v_block(sj, sa)
     lap("jacobian_spectrum")
 
-    quantities, conditions, reqs, verdict = _assemble(dataset, config, act, scales, params, fw, sx, sa, sv0, sj, sw, kr, d1)
+    R = fw.Z - dataset.Y
+    l3 = lemma3_constants(sx.sigma_max, sa.sigma_min, sa.sigma_max, sv0.sigma_max, act.dphi_max.value, act.ddphi_max.value, float(np.vdot(R, R)))
+    reqs_unit = [width_requirement(act, k.t, sx.sigma_max, k.sigma_min, n, constants.c20, 1.0) for k in kr]
+    reqs_init = [width_requirement(act, k.t, sx.sigma_max, k.sigma_min, n, constants.c20, measured.omega1) for k in kr]
+    facts = rows_mod.Facts(
+        n=n, d0=d0, d1=d1, data_ok=dataset.assumption2()[0], data_why=dataset.assumption2()[1], normalized=dataset.normalized,
+        act=act, init=measured, nominal=nominal, loaded=loaded, kappa_max=config.kappa_max, l3=l3,
+        sigma_min_j=sj.sigma_min, sigma_min_j_note=sj.note, sigma_min_j_interval=sigma_interval(sj), mu_note=sa.note,
+        constants=constants, lr=config.lr, best_init=_best(reqs_init), best_unit=_best(reqs_unit), reqs_init=tuple(reqs_init),
+        headline=headline_requirement(n, d0, constants.c21),
+        causes=causes(geom, d1, l3.mu, act, dataset.standardized),
+        extrapolation=extrapolate_width(l3, d1, constants.c9),
+    )
+    conds = rows_mod.rows(facts)
     lap("lemma3_and_conditions")
 
     return VerifyResult(
         data={**dataset.summary(), "d1": d1},
-        init={
-            "scheme": scales.scheme,
-            "omega1": scales.omega1,
-            "omega2": scales.omega2,
-            "kappa_init": scales.kappa(d0, d1),
-            "seed": config.seed,
-            "source": scales.source,
-            "loaded_from_file": loaded,
-        },
-        activation=_activation_summary(act, scales.omega1),
-        quantities=quantities,
+        init=_init_summary(measured, nominal, loaded, config.seed, d0, d1),
+        activation=_activation_summary(act, measured.omega1),
+        quantities=quantity_table(l3, sj, sw, sa.note, measured, constants),
         spectra={
-            "x": sx.as_dict(),
-            "phi_w0x": sa.as_dict(),
-            "v0": sv0.as_dict(),
-            "jacobian": sj.as_dict(),
-            "jacobian_w_block": sw.as_dict(),
-            "jacobian_v_block": sa.as_dict(),
+            "x": _spectrum(sx),
+            "phi_w0x": _spectrum(sa),
+            "v0": _spectrum(sv0),
+            "jacobian": _spectrum(sj),
+            "jacobian_w_block": _spectrum(sw),
+            "jacobian_v_block": _spectrum(sa),
         },
         khatri_rao=[k.as_dict() for k in kr],
-        width_requirements=reqs,
-        conditions=conditions,
-        verdict=verdict,
+        width_requirements=_width_summary(reqs_unit, reqs_init, facts),
+        conditions=conds,
+        verdict=verdict_lines(conds, facts),
         timings=timings,
+        constants=constants,
+        implied_constants=implied_at_init(facts, reqs_init, kr, sx.sigma_max),
+        lemma3=l3,
+        geometry=geom,
+        causes=facts.causes,
+        extrapolation=facts.extrapolation,
         params=params,
         dataset=dataset,
     )
+
+
+def sigma_interval(ext: spectra.Extremes) -> tuple[float, float] | None:
+    """The certified [lo, hi] of σ_min when the spectra module provides one (None until then)."""
+    iv = getattr(ext, "sigma_min_interval", None)
+    return None if iv is None else (float(iv[0]), float(iv[1]))
+
+
+def _spectrum(ext: spectra.Extremes) -> dict:
+    out = ext.as_dict()
+    for name in ("sigma_min", "sigma_max"):
+        iv = getattr(ext, f"{name}_interval", None)
+        if iv is not None:
+            out.setdefault("interval", {})[name] = [float(iv[0]), float(iv[1])]
+    return out
+
+
+def _best(reqs: list[WidthRequirement]) -> WidthRequirement | None:
+    valid = [r for r in reqs if r.required_width is not None]
+    return min(valid, key=lambda r: r.required_width) if valid else None
+
+
+def implied_at_init(f: rows_mod.Facts, reqs_init: list[WidthRequirement], kr: list[KhatriRaoPower], sigma_max_x: float) -> dict[ConstantKey, ImpliedConstant]:
+    """Implied constants measurable at Θ0: C9, C13 (for --lr), C20 (at the best t, ω1 scale), C21."""
+    C, l3 = f.constants, f.l3
+    out = {ConstantKey.C9: implied(ConstantKey.C9, l3.c_needed, C.c9, "h0 beta^2 nu^2/(alpha_f mu^6)")}
+    if f.lr is not None:
+        out[ConstantKey.C13] = implied(ConstantKey.C13, l3.implied_c13(f.lr), C.c13, "eta D / mu^2 for --lr")
+    else:
+        out[ConstantKey.C13] = implied(ConstantKey.C13, None, C.c13, "no step given: pass --lr, or --train")
+    out[ConstantKey.C14] = implied(ConstantKey.C14, None, C.c14, "measured by --train (largest C14 the loss curve obeys)")
+    out[ConstantKey.C_PATH] = implied(ConstantKey.C_PATH, None, C.c_path, "measured by --train (path length of gradient descent)")
+    b = f.best_init
+    if b is not None and b.required_width:
+        per_unit = b.required_width / C.c20  # the width at C20 = 1
+        out[ConstantKey.C20] = implied(ConstantKey.C20, f.d1 / per_unit, C.c20, f"largest C20 with d1 >= C20 xi_t sigma_max^2 sqrt(n)/sigma_min^3 at t = {b.t} (omega1 scale)")
+    else:
+        out[ConstantKey.C20] = implied(ConstantKey.C20, None, C.c20, "(20) gives no bound on this data")
+    out[ConstantKey.C21] = implied(ConstantKey.C21, f.d1 * f.d0 / f.n**1.5, C.c21, "largest C21 with d1 >= C21 n^(3/2)/d0")
+    return out
+
+
+def _init_summary(measured: MeasuredInit, nominal: InitScales, loaded: bool, seed: int, d0: int, d1: int) -> dict:
+    return {
+        "scheme": "loaded from file" if loaded else nominal.scheme,
+        "omega1": measured.omega1,
+        "omega2": measured.omega2,
+        "kappa_init": measured.kappa,
+        "measured": True,
+        "seed": seed,
+        "source": "measured",
+        "loaded_from_file": loaded,
+        "nominal": {"scheme": nominal.scheme, "omega1": nominal.omega1, "omega2": nominal.omega2, "kappa_init": nominal.kappa(d0, d1),
+                    "source": nominal.source, "used": not loaded},
+        "note": "omega1 = ||W0||_F/sqrt(d1 d0), omega2 = ||V0||_F/sqrt(d2 d1), kappa_init = omega1 omega2 sqrt(d0 d1), measured from the parameters in use",
+    }
+
+
+def _width_summary(reqs_unit: list[WidthRequirement], reqs_init: list[WidthRequirement], f: rows_mod.Facts) -> dict:
+    bu, bi = f.best_unit, f.best_init
+    return {
+        "unit_scale": [r.as_dict() for r in reqs_unit],
+        "init_scale": [r.as_dict() for r in reqs_init],
+        "best_t": bi.t if bi else None,
+        "best_required_width": rows_mod.ceil_width(bi.required_width) if bi else None,
+        "best_t_unit_scale": bu.t if bu else None,
+        "best_required_width_unit_scale": rows_mod.ceil_width(bu.required_width) if bu else None,
+        "headline_21": rows_mod.ceil_width(f.headline),
+        "c20": f.constants.c20,
+        "c21": f.constants.c21,
+        "note": "xi_t = c0 (t!)^{3/2}/(sqrt(alpha_f) |c_t|^3) [derived]; C20, C21 from the constants model; best_required_width uses c_i at the "
+                "measured omega1 (the init in use), *_unit_scale the paper's literal c_i(1); widths are ceilings",
+    }
 
 
 def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Extremes:
@@ -237,137 +343,17 @@ def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Ext
 def _activation_summary(act: Activation, omega1: float) -> dict:
     unit = act.hermite_coefficients(6, 1.0)
     scaled = act.hermite_coefficients(6, omega1)
+    lazy = act.lazy_training_condition()
     return {
         "name": act.name,
         "formula": act.formula,
         "dphi_max": {"value": act.dphi_max.value, "where": act.dphi_max.where, "method": act.dphi_max.method},
         "ddphi_max": {"value": act.ddphi_max.value, "where": act.ddphi_max.where, "method": act.ddphi_max.method},
         "bullets": [{"name": b.name, "holds": b.holds, "detail": b.detail} for b in act.assumption_bullets()],
+        "lazy_training_condition": {"name": lazy.name, "holds": lazy.holds, "detail": lazy.detail, "source": "paper (Section 6 / Appendix E), not Assumption 2"},
         "hermite_unit_scale": list(map(float, unit)),
         "hermite_init_scale": list(map(float, scaled)),
         "init_scale": omega1,
-        "hermite_note": "c_i = E[phi(s g) He_i(g)], probabilists' Hermite; s = 1 is the paper's literal statement, s = omega1 the pre-activation scale under the chosen init [derived]",
+        "hermite_note": "c_i = E[phi(s g) He_i(g)], probabilists' Hermite; s = 1 is the paper's literal statement, s = omega1 measured from W0 "
+                        "(the pre-activation scale of the init in use) [derived]",
     }
-
-
-def _assemble(dataset, config, act, scales: InitScales, params, fw, sx, sa, sv0, sj, sw, kr: list[KhatriRaoPower], d1: int):
-    """Lemma 3 quantities, PL constants, conditions and the verdict."""
-    n, d0 = dataset.n, dataset.d0
-    C = config.constant
-    dmax, ddmax = act.dphi_max.value, act.ddphi_max.value
-    s_x, mu, s_a, s_v0 = sx.sigma_max, sa.sigma_min, sa.sigma_max, sv0.sigma_max
-    R = fw.Z - dataset.Y
-    h0 = float(np.vdot(R, R))
-    nu = dmax * s_x * s_v0 + s_a
-    chi = s_v0 + (mu / (2.0 * math.sqrt(2.0) * s_x * dmax) if s_x > 0 else 0.0)
-    beta = math.sqrt(2.0) * s_x * (dmax + ddmax * chi) if math.isfinite(ddmax) else math.inf
-    rho = mu / (2.0 * beta) if (mu > 0 and math.isfinite(beta)) else 0.0
-    c_needed = h0 * beta**2 * nu**2 / (ALPHA_F * mu**6) if mu > 0 else math.inf
-    eta13 = C * mu**2 / (beta * 2.0 * math.sqrt(h0) + beta * mu**2 + BETA_F * nu**2) if (mu > 0 and math.isfinite(beta)) else 0.0
-    alpha_init = ALPHA_F * sj.sigma_min**2
-    alpha_ball = ALPHA_F * (mu / 2.0) ** 2
-    kappa = scales.kappa(d0, d1)
-    quantities = {
-        "sigma_max_x": Quantity(s_x, "measured", "theory.md §4", "largest singular value of X (d0 x n, unit-norm columns)"),
-        "sigma_min_jacobian": Quantity(sj.sigma_min, "measured", "Def. 1", f"sigma_min(J) at Theta0 via {sj.method}"),
-        "sigma_max_jacobian": Quantity(sj.sigma_max, "measured", "Def. 1", f"sigma_max(J) at Theta0 via {sj.method}"),
-        "sigma_min_jacobian_w_block": Quantity(sw.sigma_min, "measured", "Def. 1", "first-layer block dPhi/dW alone"),
-        "sigma_max_jacobian_w_block": Quantity(sw.sigma_max, "measured", "Def. 1", "first-layer block dPhi/dW alone"),
-        "sigma_min_jacobian_v_block": Quantity(mu, "measured", "Lemma 3", "second-layer block dPhi/dV = I (x) phi(W0X): equals mu_Phi"),
-        "sigma_max_jacobian_v_block": Quantity(s_a, "measured", "Lemma 3", "second-layer block: equals sigma_max(phi(W0X))"),
-        "mu_phi": Quantity(mu, "paper", "Lemma 3", "mu_Phi = sigma_min(phi(W0 X))" + (f"; {sa.note}" if sa.note else "")),
-        "sigma_max_phi": Quantity(s_a, "paper", "Lemma 3", "sigma_max(phi(W0 X))"),
-        "sigma_max_v0": Quantity(s_v0, "paper", "Lemma 3", "sigma_max(V0)"),
-        "nu_phi": Quantity(nu, "paper", "Lemma 3", "nu_Phi = sup|phi'| sigma_max(X) sigma_max(V0) + sigma_max(phi(W0X))"),
-        "chi_max": Quantity(chi, "derived", "Lemma 3", "chi_max = sigma_max(V0) + mu_Phi/(2 sqrt2 sigma_max(X) sup|phi'|) (Rolland et al. choice)"),
-        "beta_phi": Quantity(beta, "paper", "Lemma 3", "beta_Phi = sqrt2 sigma_max(X)(sup|phi'| + sup|phi''| chi_max)"),
-        "rho": Quantity(rho, "paper", "Lemma 1", "rho = mu_Phi/(2 beta_Phi)"),
-        "h0": Quantity(h0, "measured", "(16)", "h(Theta0) = ||V0 phi(W0X) - Y||_F^2"),
-        "grad_f_norm": Quantity(2.0 * math.sqrt(h0), "derived", "(13)", "||grad f(Phi(w0))|| = 2 sqrt(h0)"),
-        "alpha_f": Quantity(ALPHA_F, "derived", "theory.md §1", "PL constant of f(Z) = ||Z - Y||^2"),
-        "beta_f": Quantity(BETA_F, "derived", "theory.md §1", "smoothness of f"),
-        "pl_alpha_at_init": Quantity(alpha_init, "derived", "Def. 1 + (16)", "certifies h(Theta0) <= ||grad h(Theta0)||^2/(2 alpha) with alpha = alpha_f sigma_min(J)^2, at Theta0 only"),
-        "pl_alpha_on_ball": Quantity(alpha_ball, "paper", "Lemma 1", "certifies h <= ||grad h||^2/(2 alpha) with alpha = alpha_f (mu_Phi/2)^2 at every Theta in ball(Theta0, rho)"),
-        "c_needed": Quantity(c_needed, "paper", "(9)", "implied constant h0 beta^2 nu^2/(alpha_f mu^6): (9) holds with universal constant C iff C >= c_needed"),
-        "eta_13": Quantity(eta13, "paper", "(13)", "step-size bound C mu^2/(beta ||grad f|| + beta mu^2 + beta_f nu^2) with C = --constant"),
-        "kappa_init": Quantity(kappa, scales.source if scales.source != "user" else "user", "(19)", "omega1 omega2 sqrt(d0 d1)"),
-    }
-    for k in kr:
-        quantities[f"sigma_min_x_star_{k.t}"] = Quantity(k.sigma_min, "measured", "theory.md §4", f"sigma_min(X^*{k.t}) via lambda_min((X^T X)^o{k.t})" + (f"; {k.reason}" if k.reason else ""))
-
-    reqs = [width_requirement(act, k.t, s_x, k.sigma_min, n, C, 1.0) for k in kr]
-    reqs_init = [width_requirement(act, k.t, s_x, k.sigma_min, n, C, scales.omega1) for k in kr]
-    valid = [r for r in reqs if r.required_width is not None]
-    best = min(valid, key=lambda r: r.required_width) if valid else None
-    headline = headline_requirement(n, d0, C)
-    width_reqs = {
-        "unit_scale": [r.as_dict() for r in reqs],
-        "init_scale": [r.as_dict() for r in reqs_init],
-        "best_t": best.t if best else None,
-        "best_required_width": best.required_width if best else None,
-        "headline_21": headline,
-        "note": "xi_t = c0 (t!)^{3/2}/|c_t|^3 [derived]; C = --constant; unit scale is the paper's literal c_i, init scale uses c_i(omega1)",
-    }
-
-    a2_ok, a2_why = dataset.assumption2()
-    failed_bullets = [b.name for b in act.assumption_bullets() if not b.holds]
-    conds = [
-        Condition("Assumption 2 (data)", "Assum. 2", "normalized" if dataset.normalized else "as given", "unit x_i, |Y|<=1", a2_ok, "paper", a2_why, relation="is"),
-        Condition(
-            "Assumption 2 (activation)", "Assum. 2", f"{6 - len(failed_bullets)} of 6 hold", "6 bullets",
-            not failed_bullets, "paper", ("fails: " + ", ".join(failed_bullets)) if failed_bullets else f"{act.name} satisfies every bullet", relation="is",
-        ),
-        Condition("init scale", "(19)", kappa, config.kappa_max, kappa <= config.kappa_max * (1 + 1e-12), "paper",
-                  "kappa_init = omega1 omega2 sqrt(d0 d1); threshold --kappa-max (the paper states LeCun (1) and He (2) satisfy (19))"),
-        Condition("mu_Phi > 0", "Lemma 3", mu, 0.0, mu > 0, "paper", sa.note or "phi(W0 X) has full column rank", relation=">"),
-        Condition("sigma_min(J) > 0", "Def. 1", sj.sigma_min, 0.0, sj.sigma_min > 0, "paper", sj.note or "J has full row rank: a (mu, nu)-near-isometry with mu = mu_Phi", relation=">"),
-        Condition("initial loss small enough", "(9)", c_needed, C, c_needed <= C, "paper",
-                  f"(9) holds with universal constant C = {C:g} iff C >= C_needed = h0 beta^2 nu^2/(alpha_f mu^6)"),
-    ]
-    if config.lr is None:
-        conds.append(Condition("step size", "(13)", eta13, None, None, "paper", "informational: the largest step (13) allows with C = --constant; pass --lr to check a step", relation="info"))
-    else:
-        conds.append(Condition("step size", "(13)", config.lr, eta13, config.lr <= eta13, "paper", f"--lr {config.lr:g} against (13) with C = {C:g}"))
-    if best is not None:
-        conds.append(Condition(f"width (20), best t = {best.t}", "(20)", d1, best.required_width, d1 >= best.required_width, "derived",
-                               f"C xi_t sigma_max(X)^2 sqrt(n)/sigma_min(X^*t)^3 with xi_t = {best.xi:.4g} [derived], C = {C:g}", relation=">="))
-    else:
-        reasons = "; ".join(r.note for r in reqs if r.note)
-        conds.append(Condition("width (20)", "(20)", d1, None, False, "derived", f"no t in 1..4 gives a bound: {reasons}", relation=">="))
-    conds.append(Condition("headline width (21)", "(21)", d1, headline, d1 >= headline * (1 - 1e-12), "paper", f"C n^(3/2)/d0 with C = {C:g}", relation=">="))
-
-    verdict = _verdict(conds, c_needed, C, d1, mu, best, headline)
-    return quantities, conds, width_reqs, verdict
-
-
-def _verdict(conds: list[Condition], c_needed: float, C: float, d1: int, mu: float, best: WidthRequirement | None, headline: float) -> list[str]:
-    """Sentences: what holds, what fails, and what it would take."""
-    held = [c for c in conds if c.holds]
-    failed = [c for c in conds if c.holds is False]
-    lines = []
-    if not failed:
-        lines.append(f"All {len(held)} checked hypotheses of Theorem 3 hold at Theta0 with universal constant C = {C:g}.")
-    else:
-        lines.append(f"{len(held)} of {len(held) + len(failed)} checked hypotheses hold; failing: " + "; ".join(f"{c.name} [{c.equation}]" for c in failed) + ".")
-    for c in failed:
-        if c.equation == "(9)" and math.isfinite(c_needed):
-            grow = d1 * math.sqrt(c_needed / C)
-            lines.append(
-                f"(9) needs the universal constant to be at least {c_needed:.3g} (you set {C:g}). Under the order analysis C_needed falls like d1^-2 [derived], "
-                f"so (9) would hold with C = {C:g} near d1 = {grow:.3g} (an extrapolation; `opcheck report` measures the trend)."
-            )
-        elif c.equation == "(9)":
-            lines.append("(9) cannot hold: mu_Phi = 0, so the implied constant is infinite.")
-        elif c.equation == "(20)" and best is not None:
-            lines.append(f"(20) would hold at width d1 >= {best.required_width:.4g} (t = {best.t}, C = {C:g}).")
-        elif c.equation == "(21)":
-            lines.append(f"(21) would hold at width d1 >= {math.ceil(headline)}.")
-        elif c.name == "mu_Phi > 0":
-            lines.append(f"mu_Phi = 0: {c.detail}. Use a width of at least n.")
-        elif c.equation == "(19)":
-            lines.append("(19) fails: lower omega1 omega2, e.g. --init lecun.")
-        elif c.name.startswith("Assumption 2 (data)"):
-            lines.append(f"Assumption 2 fails for the data: {c.detail}; drop --no-normalize to scale samples and labels.")
-        elif c.name.startswith("Assumption 2 (activation)"):
-            lines.append(f"Assumption 2 fails for the activation ({c.value}); the numbers are still computed where they make sense. The paper suggests gelu or softplus-like smooth activations.")
-    return lines

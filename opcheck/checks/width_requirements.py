@@ -4,9 +4,10 @@
 
 ξ is only in the paper's appendix.  [derived] Substituting the order analysis
 (h0 ≃ σ_max(X)², μ² ≃ d1 c_t²/t! σ_min(X^{*t})², ν² ≃ c0² d1 n, β ≃ σ_max(X))
-into condition (9) gives ``ξ_t = c0 (t!)^{3/2} / |c_t|³`` up to φ-derivative
-constants, which opcheck takes as 1; the universal constant ``C`` is a parameter
-(default 1), never a guess.  The coefficients c_i are those of φ at unit scale
+into condition (9) gives ``ξ_t = c0 (t!)^{3/2} / (√α_f |c_t|³)`` up to
+φ-derivative constants, which opcheck takes as 1.  The constant of (20) is C20
+(:mod:`opcheck.checks.constants`; default ``1/√C9``, so that (20) implies (9)
+under the order analysis), that of (21) is C21; never a guess.  The coefficients c_i are those of φ at unit scale
 (the paper's literal statement) or at the pre-activation scale ω1 (theory.md §2).
 
 (21) [paper]: with n ≃ d0^t, σ_max(X) ≃ √(n/d0), σ_min(X^{*t}) ≃ 1:
@@ -46,5 +47,5 @@ def width_requirement(act: Activation, t: int, sigma_max_x: float, sigma_min_xt:
 
 
 def headline_requirement(n: int, d0: int, constant: float = 1.0) -> float:
-    """(21): ``C n^{3/2}/d0``."""
+    """(21): ``C21 n^{3/2}/d0``."""
     return constant * n**1.5 / d0

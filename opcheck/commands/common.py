@@ -66,8 +66,9 @@ def build_dataset(
     width: int | None,
     omega1: float | None,
     omega2: float | None,
+    standardize: bool = False,
 ) -> Dataset:
-    """Subset, normalise and label (teacher labels use the student's architecture)."""
+    """Subset, (standardise,) normalise and label (teacher labels use the student's architecture)."""
     validation.positive_int(width, "--width")
     take_n = None if raw.source.startswith("sphere") else n  # for sphere, --n is the generated size
     return prepare_dataset(
@@ -78,6 +79,7 @@ def build_dataset(
         normalize=normalize,
         seed=seed,
         teacher=make_teacher(activation, init, width, omega1, omega2),
+        standardize=standardize,
     )
 
 

@@ -107,7 +107,7 @@ ActivationOpt = Annotated[Activation, choice("--activation", "-a", panel=NETWORK
 InitOpt = Annotated[Init, choice("--init", panel=NETWORK, help="Init scheme of W0 and V0 (verify: or give --omega1/--omega2).")]
 Constant = Annotated[float, option(
     "--constant", panel=NETWORK,
-    help="The universal constant C hidden by O(.) in (9), (13), (20), (21); the paper does not give it.")]
+    help="C9, the constant hidden by O(.) in (9) (the paper does not give it); (20) and (21) use 1/sqrt(C9), Lemma 2 1/(2 sqrt(C9)) (docs/theory.md).")]
 
 # ------------------------------------------------------------------- training
 Steps = Annotated[Optional[int], option("--steps", panel=TRAINING, help="Gradient-descent steps.")]

@@ -41,6 +41,7 @@ class Dataset:
     y_scale: float  # factor applied to Y
     subset_of: int | None  # total samples when a subset was taken
     indices: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0, dtype=int))
+    standardized: bool = False  # features z-scored before the unit-norm scaling (--standardize)
 
     @property
     def n(self) -> int:
@@ -74,6 +75,7 @@ class Dataset:
             "d2": self.d2,
             "labels": self.labels,
             "normalized": self.normalized,
+            "standardized": self.standardized,
             "x_norm_min": self.x_norm_min,
             "x_norm_max": self.x_norm_max,
             "x_scale_min": 1.0 / self.x_norm_max if self.normalized else 1.0,
@@ -115,6 +117,7 @@ def prepare_dataset(
     normalize: bool = True,
     seed: int = 0,
     teacher: Callable[[np.ndarray, int, np.random.Generator], np.ndarray] | None = None,
+    standardize: bool = False,
 ) -> Dataset:
     """Subset, normalise (Assumption 2) and attach targets.
 
@@ -122,6 +125,8 @@ def prepare_dataset(
     only called when the data carry no labels and ``labels == 'teacher'``.
     """
     Xr, y, idx, subset_of = take_subset(raw, n, seed)
+    if standardize:
+        Xr = standardize_features(Xr)
     X = np.ascontiguousarray(Xr.T)
     norms = np.linalg.norm(X, axis=0)
     if normalize:
@@ -154,7 +159,18 @@ def prepare_dataset(
     if normalize and yf > 0 and (yf > 1.0 or synthetic):
         y_scale = 1.0 / yf
         Y = Y * y_scale
-    return Dataset(X, Y, raw.source, kind, normalize, float(norms.min()), float(norms.max()), y_scale, subset_of, idx)
+    return Dataset(X, Y, raw.source, kind, normalize, float(norms.min()), float(norms.max()), y_scale, subset_of, idx, standardize)
+
+
+def standardize_features(Xr: np.ndarray) -> np.ndarray:
+    """``--standardize``: z-score every feature (rows are samples); constant features become 0.
+
+    Raw features of very different scales make the unit-norm samples nearly
+    parallel (one large feature dominates every norm), which drives μ_Φ towards 0.
+    """
+    Xr = np.asarray(Xr, dtype=np.float64)
+    std = Xr.std(axis=0)
+    return (Xr - Xr.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
 def headline_width(n: int, d0: int) -> int:

@@ -8,9 +8,13 @@ the facts needed for the per-bullet check of Assumption 2:
 * φ(0) = 0,
 * φ twice differentiable,
 * φ̇_max < ∞ and φ̈_max < ∞,
-* φ not odd (the paper's text),
 * finite Hermite norm — reported as ``Σ c_i²/i! = E[φ(g)²]`` [derived], because
   the paper's ``√(Σ c_i²)`` with probabilists' He_i diverges for GELU.
+
+"φ not odd" is *not* a bullet of Assumption 2: it is the condition of the
+lazy-training analysis (§6 / Appendix E), reported apart by
+:meth:`Activation.lazy_training_condition` (the paper states that tanh, which is
+odd, satisfies Assumption 2).
 
 Hermite coefficients ``c_i(s) = E[φ(s g) He_i(g)]``, g ~ N(0, 1), are computed by
 Gauss–Hermite quadrature (probabilists' weight e^{-x²/2}); for an activation with a
@@ -122,6 +126,10 @@ class Activation:
         return float(np.sum(w * self.phi(scale * x) ** 2))
 
     # -------------------------------------------------------------- Assumption 2
+    def lazy_training_condition(self) -> AssumptionBullet:
+        """§6 / Appendix E's condition "φ not odd" (lazy-training analysis; not part of Assumption 2)."""
+        return AssumptionBullet("not odd (Section 6 / App. E, lazy training)", not self.odd, "odd: phi(-x) = -phi(x)" if self.odd else "not odd")
+
     def assumption_bullets(self) -> tuple[AssumptionBullet, ...]:
         """Per-bullet check of Assumption 2 — never a blanket pass (theory.md §2)."""
         phi0 = float(self.phi(np.array(0.0)))
@@ -143,7 +151,6 @@ class Activation:
                 math.isfinite(self.ddphi_max.value),
                 f"sup|phi''| = {self.ddphi_max.value:.6g} ({self.ddphi_max.method})",
             ),
-            AssumptionBullet("not odd", not self.odd, "odd: phi(-x) = -phi(x)" if self.odd else "not odd"),
             AssumptionBullet(
                 "finite Hermite norm",
                 math.isfinite(norm2),

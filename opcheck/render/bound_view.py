@@ -147,7 +147,7 @@ def _theorem_table(report: BoundReport, latex: bool) -> Table:
 def _per_t_table(report: BoundReport) -> Table:
     d1_mode = report.solve_for == "d1"
     has_data = any(r.sigma_min_data is not None for r in report.per_t)
-    table = Table(title=T("(20) per t: xi_t = c0 (t!)^{3/2} / |c_t|^3 [derived], c_i at unit scale (1) and at omega1 (w1)"), title_justify="left")
+    table = Table(title=T("(20) per t: xi_t = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3) [derived], c_i at unit scale (1) and at omega1 (w1)"), title_justify="left")
     for col in ("t", "c0(1)", "c_t(1)", "xi_t(1)", "c0(w1)", "c_t(w1)", "xi_t(w1)"):
         table.add_column(col, justify="right")
     if d1_mode:

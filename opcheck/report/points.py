@@ -22,11 +22,9 @@ from opcheck.model.activations import get_activation
 from opcheck.checks.gradient_descent import TrainConfig, train
 from opcheck.data.splits import SplitData
 from opcheck.report.evaluation import test_error
-from opcheck.checks.records import jsonable
+from opcheck.checks.records import HYPOTHESIS_KEYS, jsonable
 from opcheck.checks.hypotheses import VerifyConfig, run_verify
 
-#: condition rows that are not hypotheses measured at Θ0 (see module docstring)
-NOT_HYPOTHESES = ("(20)", "(21)", "(13)")
 QUANTITIES = ("mu_phi", "sigma_min_jacobian", "sigma_max_jacobian", "c_needed", "h0", "rho", "beta_phi", "nu_phi", "sigma_max_x", "kappa_init")
 CURVE_POINTS = 80
 
@@ -117,9 +115,9 @@ def run_point(spec: PointSpec, data: SplitData, s: Settings) -> PointResult:
     seconds = {"verify": time.perf_counter() - t0}
     quantities = {k: vr.value(k) for k in QUANTITIES}
     hyps = tuple(
-        {"name": c.name, "equation": c.equation, "holds": bool(c.holds), "source": c.source}
+        {"key": c.key.value, "name": c.name, "equation": c.equation, "holds": bool(c.holds), "source": c.source}
         for c in vr.conditions
-        if c.holds is not None and c.equation not in NOT_HYPOTHESES
+        if c.holds is not None and c.key in HYPOTHESIS_KEYS
     )
     reqs = vr.width_requirements
     gd = None
@@ -130,7 +128,7 @@ def run_point(spec: PointSpec, data: SplitData, s: Settings) -> PointResult:
     return PointResult(
         spec=spec,
         d2=ds.d2,
-        init={k: vr.init[k] for k in ("scheme", "omega1", "omega2", "kappa_init", "source")},
+        init={k: vr.init[k] for k in ("scheme", "omega1", "omega2", "kappa_init", "source", "nominal")},
         quantities=quantities,
         hypotheses=hyps,
         bound_20=reqs["best_required_width"],
@@ -150,28 +148,28 @@ def _gradient_descent(vr, data: SplitData, s: Settings, lazy: bool) -> dict:
                       path_points=1, lazy=lazy, seed=s.seed)
     tr = train(ds.X, ds.Y, vr.params, act, mu=vr.value("mu_phi"), rho=vr.value("rho"), nu=vr.value("nu_phi"), config=cfg)
     sm = tr.summary
-    final = tr.iterates[-1] if (tr.iterates and tr.iterate_steps[-1] == sm["steps_run"] and not sm["diverged"]) else None
+    final = tr.iterates[-1] if (tr.iterates and tr.iterate_steps[-1] == sm.steps_run and not sm.diverged) else None
     err = test_error(final, data.test_X, data.test_Y, act, data.classification).as_dict() if (final is not None and data.n_test) else None
     train_err = test_error(final, ds.X, ds.Y, act, data.classification).as_dict() if (final is not None and data.classification) else None
     return {
-        "converged": bool(sm["tol_reached"]),
+        "converged": bool(sm.tol_reached),
         "tol": s.tol,
-        "steps_run": sm["steps_run"],
-        "steps_requested": sm["steps_requested"],
-        "initial_loss": sm["initial_loss"],
-        "final_loss": sm["final_loss"],
-        "min_loss": sm["min_loss"],
-        "lr": sm["lr"],
-        "lr_source": sm["lr_source"],
-        "diverged": sm["diverged"],
-        "c_emp": sm["c_emp"],
-        "linear_convergence": sm["linear_convergence"],
-        "stayed_in_ball": sm["stayed_in_ball"],
-        "max_distance_ratio": sm["max_distance_ratio"],
-        "w_motion": sm["final_w_motion"],
-        "v_motion": sm["final_v_motion"],
-        "max_lazy_gap": sm["max_lazy_gap"],
-        "final_lazy_gap": sm["final_lazy_gap"],
+        "steps_run": sm.steps_run,
+        "steps_requested": sm.steps_requested,
+        "initial_loss": sm.initial_loss,
+        "final_loss": sm.final_loss,
+        "min_loss": sm.min_loss,
+        "lr": sm.lr,
+        "lr_source": sm.lr_source,
+        "diverged": sm.diverged,
+        "c_emp": sm.c_emp,
+        "linear_convergence": sm.linear_convergence,
+        "stayed_in_ball": sm.stayed_in_ball,
+        "max_distance_ratio": sm.max_distance_ratio,
+        "w_motion": sm.final_w_motion,
+        "v_motion": sm.final_v_motion,
+        "max_lazy_gap": sm.max_lazy_gap,
+        "final_lazy_gap": sm.final_lazy_gap,
         "train_error": train_err,
         "test_error": err,
         "curve": {

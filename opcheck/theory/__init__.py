@@ -9,7 +9,7 @@ registry
     every theorem as data (:class:`~opcheck.theory.registry.WidthTheorem`) and the
     framework formulas (9), (13), (14), ρ of Lemma 1, α_f = β_f = 2
 xi
-    ξ_t = c0 (t!)^{3/2}/|c_t|³ of (20) [derived] at unit scale and at scale ω1
+    ξ_t = c0 (t!)^{3/2}/(√α_f |c_t|³) of (20) [derived] at unit scale and at scale ω1
 evaluate
     numeric evaluation, exponents in n as sympy limits, solve for n (sympy, then brentq)
 data_inputs

@@ -170,10 +170,12 @@ class FrameworkRow:
     value: Number | None
     value_name: str
     note: str
+    flag: str = ""  # set when the value is not what value_name says (e.g. (14)'s factor outside (0, 1))
 
     def as_dict(self) -> dict:
         return {
             "key": self.key,
+            "flag": self.flag or None,
             "name": self.name,
             "citation": self.citation,
             "source": self.source,
@@ -182,6 +184,7 @@ class FrameworkRow:
             "value": None if self.value is None else (self.value.value if math.isfinite(self.value.value) else None),
             "value_name": self.value_name,
             "value_source": "derived (order analysis)" if self.value is not None and self.key not in ("alpha-f", "beta-f") else self.source,
+            "formula_source": self.source,
             "note": self.note,
         }
 

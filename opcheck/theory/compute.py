@@ -35,6 +35,14 @@ EQ20 = registry.width_theorem("song2021-20").width
 EQ21 = registry.width_theorem("song2021-21").width
 
 
+def constants_model(c9: float) -> dict:
+    """The constants of docs/theory.md's model from ``--constant`` (= C9); prior results' C = 1."""
+    from opcheck.checks.constants import Constants
+
+    k = Constants.from_options(c9)
+    return {S.C: 1.0, S.C9: k.c9, S.C13: k.c13, S.C14: k.c14, S.C20: k.c20, S.C21: k.c21}
+
+
 def candidate_ts(req: BoundRequest) -> list[int]:
     """The t's tried: the given one, or 1..T_MAX (the best is picked)."""
     return [req.t] if req.t is not None else list(range(1, T_MAX + 1))
@@ -44,7 +52,7 @@ def _omega1(req: BoundRequest, d0: int, n: int | None) -> tuple[float, Value]:
     if req.solve_for == "n":
         d1, how = float(req.width), "the given --width"
     else:
-        d1 = max(1.0, math.ceil(req.constant * n**1.5 / d0 - 1e-9))
+        d1 = max(1.0, math.ceil(constants_model(req.constant)[S.C21] * n**1.5 / d0 - 1e-9))
         how = "the headline width (21)"
     scales = init_scales(req.init, d0, int(d1), req.d2)
     note = f"pre-activation scale of {scales.scheme} init"
@@ -105,7 +113,7 @@ class _Ctx:
         self.xi_om = xi_table(act, self.ts, self.omega1, "omega1")
 
     def base(self) -> dict:
-        vals = {S.d0: self.d0, S.d2: self.req.d2, S.C: self.req.constant, S.delta: self.req.delta, S.L: self.req.depth}
+        vals = {S.d0: self.d0, S.d2: self.req.d2, **constants_model(self.req.constant), S.delta: self.req.delta, S.L: self.req.depth}
         if self.lambda0.value > 0:
             vals[S.lambda0] = self.lambda0.value
         if self.n is not None:
@@ -145,7 +153,7 @@ def _width20(ctx: _Ctx, xiv: XiValue, sigma_max: float, sigma_min: float) -> tup
         return None, xiv.note
     if sigma_min <= 0:
         return None, f"sigma_min(X^{{*{xiv.t}}}) = 0: (20) gives no bound at t = {xiv.t}"
-    return evaluate(EQ20, {S.C: ctx.req.constant, S.xi: xiv.xi, S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.n: ctx.n}), ""
+    return evaluate(EQ20, {S.C20: constants_model(ctx.req.constant)[S.C20], S.xi: xiv.xi, S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.n: ctx.n}), ""
 
 
 def _per_t_d1(ctx: _Ctx) -> list[TRow]:
@@ -238,7 +246,8 @@ def _n_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[lis
     rows = []
     for th in theorems:
         expr = th.width.subs(oa)
-        kw: dict = {"exponent_n": str(exponent_in_n(th.width, oa)), "note": th.note, "parameters": evaluate(th.parameters, params_vals)}
+        count = th.parameters if S.n not in th.parameters.free_symbols else registry.DEEP_PARAMS  # the count at the given width
+        kw: dict = {"exponent_n": str(exponent_in_n(th.width, oa)), "note": th.note, "parameters": evaluate(count, params_vals)}
         if th.uses_xi:
             best_u = max((r for r in per_t if r.n_unit is not None), key=lambda r: r.n_unit, default=None)
             best_o = max((r for r in per_t if r.n_omega1 is not None), key=lambda r: r.n_omega1, default=None)
@@ -278,8 +287,13 @@ def _framework(ctx: _Ctx, formulas: tuple[registry.FrameworkFormula, ...], at: d
             note = "; ".join(x for x in (note, f"order analysis [derived] at {where}") if x)
         else:
             note = "; ".join(x for x in (note, f"no value: {where}") if x)
+        flag = ""
+        if f.key == "rate-14" and value is not None and not (0.0 < value.value < 1.0):
+            flag = (f"not a rate: C14 eta alpha_f mu^2 = {1.0 - value.value:.4g} is outside (0, 1) at these constants "
+                    "(the (13) step with C13 is too large for (14) to contract); lower C13 or C14")
+            value = None
         stmt = f.statement
-        rows.append(FrameworkRow(f.key, f.name, f.citation, f.source, sp.sstr(stmt), S.latex(stmt), S.pretty(stmt), value, f.value_name, note))
+        rows.append(FrameworkRow(f.key, f.name, f.citation, f.source, sp.sstr(stmt), S.latex(stmt), S.pretty(stmt), value, f.value_name, note, flag))
     return rows
 
 
@@ -287,7 +301,7 @@ def _framework_point(ctx: _Ctx, t: int | None, d1: float | None, n: float | None
     if t is None or d1 is None or n is None:
         return None
     xiv = ctx.xi_unit[t]
-    return {S.C: ctx.req.constant, S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.d1: d1, S.n: n, S.t: t, S.c0: abs(xiv.c0), S.ct: abs(xiv.ct)}
+    return {**constants_model(ctx.req.constant), S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.d1: d1, S.n: n, S.t: t, S.c0: abs(xiv.c0), S.ct: abs(xiv.ct)}
 
 
 def _inputs(ctx: _Ctx, act: Activation, extra: list[Value]) -> tuple[Value, ...]:
@@ -331,7 +345,7 @@ def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundRe
     ctx = _Ctx(req, act, data)
     notes = [
         "factor: required width / this paper's headline (21) (with --solve-for n: n certified by (21) / n certified)",
-        "xi of (20) is derived: xi_t = c0 (t!)^{3/2} / |c_t|^3 from condition (9) (theory.md section 5); "
+        "xi of (20) is derived: xi_t = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3) from condition (9) (docs/theory.md section 5); "
         "the width column uses c_i at unit scale (the paper's literal statement), the omega1 column c_i(omega1) = E[phi(omega1 g) He_i(g)] "
         "(theory.md section 2: the paper does not say which scale it means)",
         "rows marked 'scaling only, constant 1' state only the order in n; opcheck evaluates that scaling with constant C",

@@ -130,13 +130,14 @@ SHALLOW_PARAMS = S.d1 * (S.d0 + S.d2)
 #: depth-L fully connected, width d1, no bias: d0·d1 + (L−1)·d1² + d1·d2 [derived].
 DEEP_PARAMS = S.d0 * S.d1 + (S.L - 1) * S.d1**2 + S.d1 * S.d2
 
-#: ξ of (20) [derived]: ξ_t = c0 (t!)^{3/2} / |c_t|³ (theory.md §5).
-XI = S.c0 * sp.factorial(S.t) ** sp.Rational(3, 2) / S.ct**3
+#: ξ of (20) [derived]: ξ_t = c0 (t!)^{3/2} / (√α_f |c_t|³), α_f = 2 (docs/theory.md §5):
+#: with it, (20) at constant C20 gives (9)'s implied constant 1/C20² under the order analysis.
+XI = S.c0 * sp.factorial(S.t) ** sp.Rational(3, 2) / (sp.sqrt(2) * S.ct**3)
 
-_EQ20 = S.C * S.xi * S.sigma_max**2 * sp.sqrt(S.n) / S.sigma_min**3
-_EQ21 = S.C * S.n ** sp.Rational(3, 2) / S.d0
-_SGD = S.C * S.xi * S.sigma_max**2 * S.n / (S.sigma_min**3 * sp.sqrt(S.b))
-_SGD_HEADLINE = S.C * S.n**2 / (sp.sqrt(S.b) * S.d0)
+_EQ20 = S.C20 * S.xi * S.sigma_max**2 * sp.sqrt(S.n) / S.sigma_min**3
+_EQ21 = S.C21 * S.n ** sp.Rational(3, 2) / S.d0
+_SGD = S.C20 * S.xi * S.sigma_max**2 * S.n / (S.sigma_min**3 * sp.sqrt(S.b))
+_SGD_HEADLINE = S.C21 * S.n**2 / (sp.sqrt(S.b) * S.d0)
 
 _SMOOTH = "smooth (Assumption 2: phi(0)=0, bounded phi', phi'')"
 _GAUSS = "Gaussian (17) with omega1*omega2 <~ 1/sqrt(d0 d1) (19)"
@@ -156,8 +157,8 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         source=DERIVED,
         parts=(
             Part("form C xi sigma_max(X)^2 sqrt(n) / sigma_min(X^{*t})^3", PAPER),
-            Part("xi = c0 (t!)^{3/2} / |c_t|^3", DERIVED),
-            Part("universal constant C (--constant)", "user"),
+            Part("xi = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3)", DERIVED),
+            Part("constant C20 = 1/sqrt(C9) (C9 = --constant)", DERIVED),
         ),
         stated_exponent=sp.Rational(3, 2),
         this_paper=True,
@@ -175,7 +176,7 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         parameters=SHALLOW_PARAMS,
         parameters_note="d1 (d0 + d2); d0*d1 = Omega~(n^{3/2}) [paper]",
         source=PAPER,
-        parts=(Part("d1 >~ n^{3/2} / d0", PAPER), Part("universal constant C (--constant)", "user")),
+        parts=(Part("d1 >~ n^{3/2} / d0", PAPER), Part("constant C21 = 1/sqrt(C9) (C9 = --constant)", DERIVED)),
         stated_exponent=sp.Rational(3, 2),
         this_paper=True,
         reference=True,
@@ -242,12 +243,13 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         activation="any",
         init="random",
         setting="convex Lipschitz loss",
-        width=S.C * S.n,
+        width=S.C * S.n / S.d0,
         parameters=SHALLOW_PARAMS,
-        parameters_note="d1 (d0 + d2), shallow case [derived]",
+        parameters_note="d1 (d0 + d2); the paper's text reads Omega~(n) parameters, so d0 d1 >~ n",
         source=SCALING,
-        parts=(Part("Omega(n)", SCALING),),
+        parts=(Part("Omega~(n) parameters (Table 1: Omega(n))", SCALING),),
         stated_exponent=sp.Integer(1),
+        note="read as the paper's text: Omega~(n) parameters, i.e. width n/d0 (sqrt(n) below (21))",
     ),
     WidthTheorem(
         key="song-yang2019",
@@ -258,12 +260,13 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         activation="ReLU",
         init="random Gaussian",
         setting="separable data",
-        width=S.C * S.n**2,
+        width=S.C * S.n**2 / S.d0,
         parameters=SHALLOW_PARAMS,
-        parameters_note="d1 (d0 + d2) [derived]",
+        parameters_note="d1 (d0 + d2); the paper's text reads Omega~(n^2) parameters, so d0 d1 >~ n^2",
         source=SCALING,
-        parts=(Part("Omega(n^2)", SCALING),),
+        parts=(Part("Omega~(n^2) parameters (Table 1: Omega(n^2))", SCALING),),
         stated_exponent=sp.Integer(2),
+        note="read as the paper's text: Omega~(n^2) parameters, as for Oymak & Soltanolkotabi",
     ),
     WidthTheorem(
         key="du2019",
@@ -294,11 +297,12 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         activation="ReLU",
         init="random Gaussian",
         setting="separable data, quadratic loss",
-        width=S.C * S.n**8 * S.L**12,
-        parameters=DEEP_PARAMS,
-        parameters_note="d0 d1 + (L-1) d1^2 + d1 d2 [derived]",
+        width=S.C * S.n**8 * S.L**12 / (S.d0 + S.d2),
+        parameters=S.C * S.n**8 * S.L**12,
+        parameters_note="the paper's text reads the scaling as the total number of parameters",
         source=SCALING,
-        parts=(Part("Omega(n^8 L^12)", SCALING),),
+        parts=(Part("Omega(n^8 L^12) total parameters", SCALING),),
+        note="width = parameters/(d0 + d2): a depth-1 network with that many parameters; at depth L > 1 the per-layer width solves d0 d1 + (L-1) d1^2 + d1 d2 = parameters",
         stated_exponent=sp.Integer(8),
     ),
     WidthTheorem(
@@ -310,11 +314,12 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         activation="ReLU",
         init="random Gaussian",
         setting="separable data, quadratic loss",
-        width=S.C * S.n**24 * S.L**12,
-        parameters=DEEP_PARAMS,
-        parameters_note="d0 d1 + (L-1) d1^2 + d1 d2 [derived]",
+        width=S.C * S.n**24 * S.L**12 / (S.d0 + S.d2),
+        parameters=S.C * S.n**24 * S.L**12,
+        parameters_note="the paper's text reads the scaling as the total number of parameters",
         source=SCALING,
-        parts=(Part("Omega(n^24 L^12)", SCALING),),
+        parts=(Part("Omega(n^24 L^12) total parameters", SCALING),),
+        note="width = parameters/(d0 + d2): a depth-1 network with that many parameters; at depth L > 1 the per-layer width solves d0 d1 + (L-1) d1^2 + d1 d2 = parameters",
         stated_exponent=sp.Integer(24),
     ),
     WidthTheorem(
@@ -330,8 +335,9 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
         parameters=SHALLOW_PARAMS,
         parameters_note="first wide layer and output only: d1 (d0 + d2), a lower bound [derived]",
         source=SCALING,
-        parts=(Part("~ n (lazy regime)", SCALING),),
+        parts=(Part("subquadratic (the paper's words); '~ n' is Rolland et al.'s reading", SCALING),),
         stated_exponent=sp.Integer(1),
+        note="the paper calls it subquadratic; the width ~ n evaluated here is Rolland et al.'s reading, not this paper's",
     ),
 )
 
@@ -339,7 +345,7 @@ WIDTH_THEOREMS: tuple[WidthTheorem, ...] = (
 _h_i = sp.Symbol("h_i", positive=True)
 _rho = sp.Symbol("rho", positive=True)
 _C_needed = S.h0 * S.beta**2 * S.nu**2 / (S.alpha_f * S.mu**6)
-_ETA = S.C * S.mu**2 / (S.beta * 2 * sp.sqrt(S.h0) + S.beta * S.mu**2 + S.beta_f * S.nu**2)
+_ETA = S.C13 * S.mu**2 / (S.beta * 2 * sp.sqrt(S.h0) + S.beta * S.mu**2 + S.beta_f * S.nu**2)
 
 FRAMEWORK: tuple[FrameworkFormula, ...] = (
     FrameworkFormula(
@@ -348,9 +354,9 @@ FRAMEWORK: tuple[FrameworkFormula, ...] = (
         citation=THIS_PAPER + ", Theorems 1-2, condition (9)",
         lhs=S.h0,
         relation="<=",
-        rhs=S.C * S.alpha_f * S.mu**6 / (S.beta**2 * S.nu**2),
+        rhs=S.C9 * S.alpha_f * S.mu**6 / (S.beta**2 * S.nu**2),
         value=_C_needed,
-        value_name="implied constant C_needed = h0 beta^2 nu^2 / (alpha_f mu^6) (smaller is better)",
+        value_name="implied constant C9* = h0 beta^2 nu^2 / (alpha_f mu^6) (smaller is better)",
         source=PAPER,
     ),
     FrameworkFormula(
@@ -371,10 +377,11 @@ FRAMEWORK: tuple[FrameworkFormula, ...] = (
         citation=THIS_PAPER + ", Theorem 2, eq. (14)",
         lhs=_h_i,
         relation="<=",
-        rhs=(1 - S.C * S.eta * S.alpha_f * S.mu**2) ** S.i * S.h0,
-        value=1 - S.C * _ETA * S.alpha_f * S.mu**2,
-        value_name="per-step factor 1 - C eta alpha_f mu^2 at the eta of (13)",
+        rhs=(1 - S.C14 * S.eta * S.alpha_f * S.mu**2) ** S.i * S.h0,
+        value=1 - S.C14 * _ETA * S.alpha_f * S.mu**2,
+        value_name="per-step factor 1 - C14 eta alpha_f mu^2 at the eta of (13) (a rate only inside (0, 1))",
         source=PAPER,
+        note="C14 = 1/4 [derived], C13 = 1; a value outside (0, 1) is flagged, never shown as a rate",
     ),
     FrameworkFormula(
         key="radius-lemma1",

@@ -15,7 +15,8 @@ symbol            meaning
 ``delta``         failure probability δ of Du et al.
 ``L``             depth (hidden layers) of Zou & Gu, Allen-Zhu et al.
 ``b``             batch size of the SGD variant (§6)
-``C``             the universal constant hidden by Ω/O (default 1, never guessed)
+``C``             a prior result's unstated constant (evaluated as 1 and said so)
+``C9`` … ``C21``  this paper's constants of (9), (13), (14), (20), (21) (docs/theory.md)
 ``xi``            ξ of (20) [derived value, see :mod:`opcheck.theory.xi`]
 ``sigma_max``     σ_max(X)
 ``sigma_min``     σ_min(X^{*t})
@@ -40,7 +41,13 @@ lambda0 = sp.Symbol("lambda_0", positive=True)
 delta = sp.Symbol("delta", positive=True)
 L = sp.Symbol("L", positive=True)
 b = sp.Symbol("b", positive=True)
-C = sp.Symbol("C", positive=True)
+C = sp.Symbol("C", positive=True)  # a prior result's unstated constant (evaluated as 1)
+# this paper's constants, one per O/Omega statement (docs/theory.md, the constants model)
+C9 = sp.Symbol("C_9", positive=True)
+C13 = sp.Symbol("C_13", positive=True)
+C14 = sp.Symbol("C_14", positive=True)
+C20 = sp.Symbol("C_20", positive=True)
+C21 = sp.Symbol("C_21", positive=True)
 xi = sp.Symbol("xi", positive=True)
 sigma_max = sp.Symbol("sigma_max", positive=True)
 sigma_min = sp.Symbol("sigma_min", positive=True)
@@ -80,6 +87,11 @@ BY_NAME = {
     "L": L,
     "b": b,
     "C": C,
+    "C9": C9,
+    "C13": C13,
+    "C14": C14,
+    "C20": C20,
+    "C21": C21,
     "xi": xi,
     "sigma_max": sigma_max,
     "sigma_min": sigma_min,
@@ -87,7 +99,8 @@ BY_NAME = {
 
 LEGEND = (
     "sigma_max = sigma_max(X), sigma_min = sigma_min(X^{*t}) (Khatri-Rao power), "
-    "xi = xi(t, phi, c_i) of (20), C = universal constant (--constant), "
+    "xi = xi(t, phi, c_i) of (20), C_9 = constant of (9) (--constant), C_20 = 1/sqrt(C_9), C_21 = 1/sqrt(C_9), "
+    "C_13 = 1, C_14 = 1/4 (docs/theory.md), C = a prior result's unstated constant (1), "
     "lambda_0 = lambda_min(H_inf), delta = failure probability, L = depth, b = batch size"
 )
 

@@ -2,7 +2,7 @@
 
 theory.md §5: substituting the order analysis into condition (9) gives
 
-    ξ_t = c0 (t!)^{3/2} / |c_t|³          (times φ-derivative constants, taken as 1)
+    ξ_t = c0 (t!)^{3/2} / (√α_f |c_t|³)    (times φ-derivative constants, taken as 1; α_f = 2)
 
 with ``c_i(s) = E[φ(s g) He_i(g)]``.  ``s = 1`` is the paper's literal statement;
 ``s = ω1`` is the pre-activation scale of W0 x for unit-norm x (theory.md §2,
@@ -77,7 +77,7 @@ def xi_from_coefficients(coeffs, t: int, scale: float, label: str, name: str) ->
 
 
 def xi_value(act: Activation, t: int, scale: float = 1.0, label: str = "unit") -> XiValue:
-    """``ξ_t = c0 (t!)^{3/2}/|c_t|³`` at ``scale`` [derived]."""
+    """``ξ_t = c0 (t!)^{3/2}/(√α_f |c_t|³)`` at ``scale`` [derived]."""
     return xi_from_coefficients(act.hermite_coefficients(t, scale), t, scale, label, act.name)
 
 
