@@ -111,9 +111,11 @@ Constant = Annotated[float, option(
 
 # ------------------------------------------------------------------- training
 Steps = Annotated[Optional[int], option("--steps", panel=TRAINING, help="Gradient-descent steps.")]
-Lr = Annotated[Optional[float], option(
-    "--lr", panel=TRAINING,
-    help="Step size (default 1/lambda_max of the Hessian of h at Theta0 [derived]); verify checks it against (13).")]
+LR_HELP = ("Step size (default 1/lambda_max of the Hessian of h at Theta0 [derived]); verify checks it against (13) "
+           "and also takes 'theorem' (the (13) step at C13).")
+Lr = Annotated[Optional[float], option("--lr", panel=TRAINING, help=LR_HELP)]
+#: verify's --lr: a number or 'theorem'
+LrOrTheorem = Annotated[Optional[str], option("--lr", panel=TRAINING, help=LR_HELP)]
 
 # --------------------------------------------------------------------- output
 Json = Annotated[bool, option("--json", panel=OUTPUT, help="Print one JSON object on stdout and nothing else.")]

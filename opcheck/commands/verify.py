@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         init_params: Annotated[Optional[Path], option("--init-params", panel=NETWORK, help="Load W0, V0 from this .npz instead of sampling.")] = None,
         train: Annotated[bool, option("--train", panel=TRAINING, help="Also run gradient descent from Theta0 and check the theorem's conclusions.")] = False,
         steps: Annotated[int, option("--steps", panel=TRAINING, help="Gradient-descent steps.")] = 1000,
-        lr: Annotated[Optional[str], option("--lr", panel=TRAINING, help="Step size (default 1/lambda_max of the Hessian of h at Theta0 [derived]), checked against (13); 'theorem' = the (13) step at C13.")] = None,
+        lr: o.LrOrTheorem = None,
         tol: Annotated[Optional[float], option("--tol", panel=TRAINING, help="Stop once h < tol (default 1e-8 h0).")] = None,
         train_layers: Annotated[o.TrainLayers, o.choice("--train-layers", panel=TRAINING, help="both (the paper), first (W only) or second (V only).")] = o.TrainLayers.both,
         sigma_points: Annotated[int, option("--sigma-points", panel=TRAINING, min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2.")] = 4,
