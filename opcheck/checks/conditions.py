@@ -48,6 +48,7 @@ class Facts:
     sigma_min_j_note: str
     sigma_min_j_interval: tuple[float, float] | None  # certified [lo, hi], when the spectra provide one
     mu_note: str
+    mu_interval: tuple[float, float] | None  # certified [lo, hi] of μ_Φ
     constants: Constants
     lr: float | None
     best_init: WidthRequirement | None
@@ -62,6 +63,12 @@ class Facts:
         return self.l3.eta13(self.constants.c13)
 
 
+def _certified(iv: tuple[float, float] | None, detail: str) -> str:
+    if iv is None:
+        return detail + " (no certified interval)"
+    return f"certified interval [{iv[0]:.6g}, {iv[1]:.6g}]: > 0 is claimed only when its lower end is; {detail}"
+
+
 def rows(f: Facts) -> list[Condition]:
     """The rows in display order."""
     C = f.constants
@@ -71,10 +78,7 @@ def rows(f: Facts) -> list[Condition]:
     kappa = f.init.kappa
     nominal = f"nominal {f.nominal.scheme} kappa = {f.nominal.kappa(f.d0, f.d1):.4g}" if not f.loaded else "parameters loaded from file (no scheme used)"
     j_holds = f.sigma_min_j > 0 if f.sigma_min_j_interval is None else f.sigma_min_j_interval[0] > 0
-    j_detail = f.sigma_min_j_note or "J has full row rank: a (mu, nu)-near-isometry with mu = mu_Phi"
-    if f.sigma_min_j_interval is not None:
-        lo, hi = f.sigma_min_j_interval
-        j_detail = f"certified interval [{lo:.6g}, {hi:.6g}]; claimed > 0 only when the lower end is; " + j_detail
+    j_detail = _certified(f.sigma_min_j_interval, f.sigma_min_j_note or "J has full row rank: a (mu, nu)-near-isometry with mu = mu_Phi")
     out = [
         Condition(K.DATA_ASSUMPTION_2, "Assumption 2 (data)", "Assum. 2", "normalized" if f.normalized else "as given", "unit x_i, |Y|<=1", f.data_ok, "paper", f.data_why, relation="is"),
         Condition(K.ACTIVATION_ASSUMPTION_2, "Assumption 2 (activation)", "Assum. 2", f"{total - len(failed)} of {total} hold", f"{total} bullets",
@@ -82,7 +86,8 @@ def rows(f: Facts) -> list[Condition]:
         Condition(K.INIT_SCALE_19, "init scale", "(19)", kappa, f.kappa_max, kappa <= f.kappa_max * (1 + 1e-12), "paper",
                   f"kappa_init = omega1 omega2 sqrt(d0 d1) measured from W0, V0 in use (omega1 = {f.init.omega1:.4g}, omega2 = {f.init.omega2:.4g}); {nominal}; "
                   "threshold --kappa-max (the paper states LeCun (1) and He (2) satisfy (19))"),
-        Condition(K.MU_PHI_POSITIVE, "mu_Phi > 0", "Lemma 3", l3.mu, 0.0, l3.mu > 0, "paper", f.mu_note or "phi(W0 X) has full column rank", relation=">"),
+        Condition(K.MU_PHI_POSITIVE, "mu_Phi > 0", "Lemma 3", l3.mu, 0.0, l3.mu > 0 if f.mu_interval is None else f.mu_interval[0] > 0, "paper",
+                  _certified(f.mu_interval, f.mu_note or "phi(W0 X) has full column rank"), relation=">"),
         Condition(K.SIGMA_MIN_J_POSITIVE, "sigma_min(J) > 0", "Def. 1", f.sigma_min_j, 0.0, j_holds, "paper", j_detail, relation=">"),
         Condition(K.INITIAL_LOSS_9, "initial loss small enough", "(9)", l3.c_needed, C.c9, l3.c_needed <= C.c9, "derived",
                   f"(9) holds with C9 = {C.c9:g} iff C9 >= C_needed = h0 beta^2 nu^2/(alpha_f mu^6) (beta rests on the derived chi_max)"),

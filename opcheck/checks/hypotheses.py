@@ -196,7 +196,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     fw = forward(params, X, act)
     sa = spectra.matrix_singular_extremes(fw.A)
     if d1 < n:
-        sa = spectra.structural_zero(sa.lambda_max, f"d1 = {d1} < n = {n}: phi(W0 X) is d1 x n, so its rank is at most d1 < n")
+        sa = spectra.structural_zero(sa.lambda_max, f"d1 = {d1} < n = {n}: phi(W0 X) is d1 x n, so its rank is at most d1 < n", sa.lambda_max_interval)
     sv0 = spectra.matrix_singular_extremes(params.V)
     lap("phi_spectrum")
 
@@ -213,7 +213,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     facts = rows_mod.Facts(
         n=n, d0=d0, d1=d1, data_ok=dataset.assumption2()[0], data_why=dataset.assumption2()[1], normalized=dataset.normalized,
         act=act, init=measured, nominal=nominal, loaded=loaded, kappa_max=config.kappa_max, l3=l3,
-        sigma_min_j=sj.sigma_min, sigma_min_j_note=sj.note, sigma_min_j_interval=sigma_interval(sj), mu_note=sa.note,
+        sigma_min_j=sj.sigma_min, sigma_min_j_note=sj.note, sigma_min_j_interval=sigma_interval(sj), mu_note=sa.note, mu_interval=sigma_interval(sa),
         constants=constants, lr=config.lr, best_init=_best(reqs_init), best_unit=_best(reqs_unit), reqs_init=tuple(reqs_init),
         headline=headline_requirement(n, d0, constants.c21),
         causes=causes(geom, d1, l3.mu, act, dataset.standardized),
@@ -226,7 +226,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         data={**dataset.summary(), "d1": d1},
         init=_init_summary(measured, nominal, loaded, config.seed, d0, d1),
         activation=_activation_summary(act, measured.omega1),
-        quantities=quantity_table(l3, sj, sw, sa.note, measured, constants),
+        quantities=quantity_table(l3, {"x": sx, "phi": sa, "v0": sv0, "j": sj, "w": sw}, sa.note, measured, constants),
         spectra={
             "x": _spectrum(sx),
             "phi_w0x": _spectrum(sa),
@@ -251,19 +251,15 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     )
 
 
-def sigma_interval(ext: spectra.Extremes) -> tuple[float, float] | None:
-    """The certified [lo, hi] of σ_min when the spectra module provides one (None until then)."""
-    iv = getattr(ext, "sigma_min_interval", None)
-    return None if iv is None else (float(iv[0]), float(iv[1]))
+def sigma_interval(ext: spectra.Extremes, which: str = "min") -> tuple[float, float] | None:
+    """The certified ``[lo, hi]`` of σ_min (or σ_max) from :mod:`opcheck.linalg.spectra` (None if absent)."""
+    iv = ext.sigma_min_interval if which == "min" else ext.sigma_max_interval
+    return None if iv is None else (float(iv.lo), float(iv.hi))
 
 
 def _spectrum(ext: spectra.Extremes) -> dict:
-    out = ext.as_dict()
-    for name in ("sigma_min", "sigma_max"):
-        iv = getattr(ext, f"{name}_interval", None)
-        if iv is not None:
-            out.setdefault("interval", {})[name] = [float(iv[0]), float(iv[1])]
-    return out
+    """The solver record plus ``interval``: {sigma_min: [lo, hi], sigma_max: [lo, hi]} (certified)."""
+    return {**ext.as_dict(), "interval": {"sigma_min": sigma_interval(ext, "min"), "sigma_max": sigma_interval(ext, "max")}}
 
 
 def _best(reqs: list[WidthRequirement]) -> WidthRequirement | None:
@@ -337,7 +333,11 @@ def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Ext
     upper = math.sqrt(sj.resolution)
     note = (f"lambda_min(J J^T) is below the Gram's resolution {sj.resolution:.2e}; sigma_min(J) lies in "
             f"[mu_Phi, {upper:.3g}] and the certified lower bound mu_Phi = {sa.sigma_min:.3g} is reported")
-    return spectra.Extremes(sa.sigma_min**2, sj.lambda_max, sj.method, sj.iterations, sj.residual_min, sj.residual_max, sj.resolution, note)
+    iv = sj.lambda_min_interval
+    if iv is not None and sa.lambda_min_interval is not None:  # J Jᵀ ⪰ I ⊗ AᵀA: λ_min(J Jᵀ) ≥ λ_min(AᵀA) ≥ its certified lo
+        iv = iv.with_lower(sa.lambda_min_interval.lo, sa.lambda_min_interval.lo_by)
+    return spectra.Extremes(sa.sigma_min**2, sj.lambda_max, sj.method, sj.iterations, sj.residual_min, sj.residual_max, sj.resolution, note,
+                            iv, sj.lambda_max_interval)
 
 
 def _activation_summary(act: Activation, omega1: float) -> dict:

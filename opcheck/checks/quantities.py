@@ -7,6 +7,7 @@ for everything evaluated on the data and parameters in use.
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 
 from opcheck.checks.constants import Constants
 from opcheck.checks.lemma3 import ALPHA_F, BETA_F, Lemma3Constants, MeasuredInit
@@ -44,13 +45,22 @@ class QuantityKey(str, enum.Enum):
     OMEGA2_MEASURED = "omega2_measured"
 
 
-def quantity_table(l3: Lemma3Constants, sj: spectra.Extremes, sw: spectra.Extremes, sa_note: str, init: MeasuredInit,
+def _iv(ext: spectra.Extremes, which: str) -> tuple[float, float] | None:
+    iv = ext.sigma_min_interval if which == "min" else ext.sigma_max_interval
+    return None if iv is None else (float(iv.lo), float(iv.hi))
+
+
+def quantity_table(l3: Lemma3Constants, ext: dict[str, spectra.Extremes], sa_note: str, init: MeasuredInit,
                    constants: Constants) -> dict[QuantityKey, Quantity]:
-    """Every quantity at Θ0 with formula and value provenance."""
+    """Every quantity at Θ0 with formula and value provenance; spectral ones carry their certified interval.
+
+    ``ext`` holds the solver records ``x`` (X), ``phi`` (φ(W0X)), ``v0``, ``j`` (J) and ``w`` (J_W).
+    """
     K = QuantityKey
     M = V.MEASURED
     mu = l3.mu
-    return {
+    sj, sw = ext["j"], ext["w"]
+    table = {
         K.SIGMA_MAX_X: Quantity(l3.sigma_max_x, F.NONE, M, "Sec. 4", "largest singular value of X (d0 x n, unit-norm columns)"),
         K.MU_PHI: Quantity(mu, F.PAPER, M, "Lemma 3", "mu_Phi = sigma_min(phi(W0 X))" + (f"; {sa_note}" if sa_note else "")),
         K.SIGMA_MAX_PHI: Quantity(l3.sigma_max_phi, F.PAPER, M, "Lemma 3", "sigma_max(phi(W0 X))"),
@@ -79,3 +89,9 @@ def quantity_table(l3: Lemma3Constants, sj: spectra.Extremes, sw: spectra.Extrem
         K.OMEGA1_MEASURED: Quantity(init.omega1, F.NONE, M, "(17)", "||W0||_F / sqrt(d1 d0)"),
         K.OMEGA2_MEASURED: Quantity(init.omega2, F.NONE, M, "(17)", "||V0||_F / sqrt(d2 d1)"),
     }
+    spectral = {
+        K.SIGMA_MAX_X: ("x", "max"), K.MU_PHI: ("phi", "min"), K.SIGMA_MAX_PHI: ("phi", "max"), K.SIGMA_MAX_V0: ("v0", "max"),
+        K.SIGMA_MIN_JACOBIAN: ("j", "min"), K.SIGMA_MAX_JACOBIAN: ("j", "max"), K.SIGMA_MIN_JACOBIAN_W_BLOCK: ("w", "min"),
+        K.SIGMA_MAX_JACOBIAN_W_BLOCK: ("w", "max"), K.SIGMA_MIN_JACOBIAN_V_BLOCK: ("phi", "min"), K.SIGMA_MAX_JACOBIAN_V_BLOCK: ("phi", "max"),
+    }
+    return {k: (replace(q, interval=_iv(ext[spectral[k][0]], spectral[k][1])) if k in spectral else q) for k, q in table.items()}

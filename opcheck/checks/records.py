@@ -85,6 +85,7 @@ class Quantity:
     value_source: ValueSource
     equation: str  # e.g. "Lemma 3", "(9)"
     note: str = ""
+    interval: tuple[float, float] | None = None  # certified [lo, hi] ∋ value (spectral quantities)
 
     @property
     def source(self) -> str:
@@ -93,6 +94,7 @@ class Quantity:
     def as_dict(self) -> dict:
         return {
             "value": json_float(self.value),
+            "interval": None if self.interval is None else [json_float(self.interval[0]), json_float(self.interval[1])],
             "source": self.source,
             "formula_source": self.formula_source.value,
             "value_source": self.value_source.value,
