@@ -113,8 +113,19 @@ class OpcheckGroup(TyperGroup):
         sys.exit(code)
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
+        import warnings
+
+        import numpy as np
+
+        # numerical warnings are errors inside opcheck: overflow, division by zero and invalid
+        # operations raise (np.errstate) and a RuntimeWarning raises, so no computation goes on
+        # with an inf or NaN it did not expect and nothing but opcheck's own lines reach stderr;
+        # other libraries' warnings are silenced; underflow to zero is not an error
         try:
-            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                warnings.simplefilter("error", RuntimeWarning)
+                code = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except InputError as exc:
             return say_error(str(exc))
         except _NoArgs:  # bare `opcheck`: the help was printed

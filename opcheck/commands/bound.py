@@ -35,6 +35,7 @@ THEOREMS = "Theorems"
 def register(app: typer.Typer) -> None:
     @app.command("bound", help=HELP)
     def bound(
+        data_arg: Annotated[Optional[str], typer.Argument(metavar="[DATA]", show_default=False, help="Samples (.npy/.npz/.csv, rows; - for stdin): the same as --data.")] = None,
         n: Annotated[Optional[int], option("--n", panel=DATA, help="Number of samples n (with --data: a seeded subset).")] = None,
         d0: Annotated[Optional[int], option("--d0", panel=DATA, help="Input dimension d0.")] = None,
         d2: Annotated[int, option("--d2", panel=DATA, help="Output dimension d2 (parameter counts only).")] = 1,
@@ -59,6 +60,12 @@ def register(app: typer.Typer) -> None:
         from opcheck.theory.compute import candidate_ts, check_request, compute_bound
 
         activation, init, dataset = o.value(activation), o.value(init), o.value(dataset)
+        if data_arg is not None:
+            if data is not None:
+                from opcheck.errors import InputError
+
+                raise InputError("give the samples once: either DATA or --data")
+            data = data_arg
         req = BoundRequest(
             n=n, d0=d0, d2=d2, activation=activation, init=init, t=t, constant=constant,
             batch_size=batch_size, depth=depth, lambda0=lambda0, delta=delta,

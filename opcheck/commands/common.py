@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +22,33 @@ def load_raw(data: Path | None, dataset: str | None, n: int | None, d0: int | No
     if data is not None:
         if d0 is not None:
             raise InputError("--d0 applies to --dataset sphere only")
-        return load_file(str(data), label_column)
+        raw = load_file(str(data), label_column)
+        for note in raw.notes:
+            warn(note)
+        return raw
     if label_column is not None:
         raise InputError("--label-column applies to .csv files only")
     return load_builtin(dataset or "digits", n, d0, seed)
+
+
+def warn(message: str) -> None:
+    """One line on stderr for something the user should know; the run goes on."""
+    import typer
+
+    typer.echo(f"opcheck: warning: {' '.join(message.split())}", err=True)
+
+
+def given(ctx, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def warn_unused(ctx, names: dict[str, str], why: str) -> None:
+    """Warn once for the given options (param name → flag) that do nothing because of ``why``."""
+    flags = [flag for name, flag in names.items() if given(ctx, name)]
+    if flags:
+        warn(f"{', '.join(flags)} {'has' if len(flags) == 1 else 'have'} no effect {why}")
 
 
 def default_subset(data: Path | None, dataset: str | None, n: int | None) -> int | None:
@@ -67,6 +91,7 @@ def build_dataset(
     omega1: float | None,
     omega2: float | None,
     standardize: bool = False,
+    offer_no_normalize: bool = False,
 ) -> Dataset:
     """Subset, (standardise,) normalise and label (teacher labels use the student's architecture)."""
     validation.positive_int(width, "--width")
@@ -80,6 +105,7 @@ def build_dataset(
         seed=seed,
         teacher=make_teacher(activation, init, width, omega1, omega2),
         standardize=standardize,
+        offer_no_normalize=offer_no_normalize,
     )
 
 
@@ -97,13 +123,32 @@ def load_init_params(path: Path) -> Params:
     return Params(np.asarray(W, dtype=np.float64), np.asarray(V, dtype=np.float64))
 
 
-def save_init(path: Path, params: Params, ds: Dataset) -> None:
-    """``--save-init``: exactly what was used — W0, V0, X (d0 × n, normalised), Y (d2 × n)."""
+def check_save_init(path: Path) -> None:
+    """``--save-init`` is checked before any work: a .npz path, not a folder, in a writable folder."""
+    import tempfile
+
     if path.suffix != ".npz":
         raise InputError(f"--save-init needs a .npz path, got {path}")
-    if not path.parent.exists():
-        raise InputError(f"--save-init: folder {path.parent} does not exist")
-    np.savez(path, W0=params.W, V0=params.V, X=ds.X, Y=ds.Y)
+    if path.is_dir():
+        raise InputError(f"--save-init {path} is a folder; give a file name ending in .npz")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"--save-init: folder {folder} does not exist")
+    try:  # a real probe: permissions, ACLs and read-only mounts (os.access is blind to some)
+        fd, probe = tempfile.mkstemp(prefix=".opcheck-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"--save-init: cannot write into {folder} ({exc.strerror or exc})") from None
+
+
+def save_init(path: Path, params: Params, ds: Dataset) -> None:
+    """``--save-init``: exactly what was used — W0, V0, X (d0 × n, normalised), Y (d2 × n)."""
+    check_save_init(path)
+    try:
+        np.savez(path, W0=params.W, V0=params.V, X=ds.X, Y=ds.Y)
+    except OSError as exc:
+        raise InputError(f"--save-init {path}: writing failed ({exc.strerror or exc})") from None
 
 
 def check_train_options(steps: int, tol: float | None, lr: float | None, layers: str, sigma_points: int) -> None:

@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, option("--out", panel=OUTPUT, help="Report folder (created; an earlier opcheck report there is replaced).")] = Path("opcheck-report"),
         force: Annotated[bool, option("--force", panel=OUTPUT, help="Write into a non-empty folder that is not an opcheck report (other files are kept).")] = False,
     ) -> None:
-        from opcheck.commands.common import build_dataset, load_raw
+        from opcheck.commands.common import build_dataset, load_raw, warn_unused
         from opcheck.report.config import DEFAULT_N, DEFAULT_STEPS, QUICK_N, QUICK_STEPS, ReportConfig, parse_sweeps, validate
         from opcheck.data.splits import pool_size
         from opcheck.report.executor import default_jobs
@@ -135,6 +135,8 @@ def register(app: typer.Typer) -> None:
             top = 1.6 if ("samples" in chosen and not quick) else 1.0
             gen_n = max(1000, pool_size(int(math.ceil((n or (QUICK_N if quick else DEFAULT_N)) * top)), test_fraction))
         raw = load_raw(data, dataset, gen_n, d0, label_column, seed)
+        if raw.y is not None:
+            warn_unused(ctx, {"labels": "--labels", "d2": "--d2"}, "on labelled data (the data's own labels are the targets)")
 
         def build(r, m):
             return build_dataset(r, n=m, labels=labels, d2=d2, normalize=True, seed=seed, activation=activation, init=init,

@@ -47,6 +47,7 @@ def parse_lr(lr: str | None) -> float | str | None:
 def register(app: typer.Typer) -> None:
     @app.command("verify", help=HELP)
     def verify(
+        ctx: typer.Context,
         data: o.DataFile = None,
         dataset: o.Dataset = None,
         n: Annotated[Optional[int], option("--n", panel=DATA, help="Seeded random subset of N samples (digits default: 1000 of 1797; for sphere: how many to generate).")] = None,
@@ -83,7 +84,8 @@ def register(app: typer.Typer) -> None:
 
         from opcheck.checks.conclusions import check_conclusions, combined_report
         from opcheck.checks.hypotheses import VerifyConfig, run_verify
-        from opcheck.commands.common import build_dataset, check_train_options, default_subset, load_init_params, load_raw, save_init, training_progress
+        from opcheck.commands.common import (build_dataset, check_save_init, check_train_options, default_subset, load_init_params, load_raw, save_init,
+                                             training_progress, warn_unused)
         from opcheck.render import json_out
         from opcheck.render.verify_view import render_verify
 
@@ -92,14 +94,20 @@ def register(app: typer.Typer) -> None:
         lr_number = lr_value if isinstance(lr_value, float) else None
         if train:
             check_train_options(steps, tol, lr_number, train_layers, sigma_points)
+        else:
+            warn_unused(ctx, {"steps": "--steps", "tol": "--tol", "train_layers": "--train-layers", "sigma_points": "--sigma-points"}, "without --train")
+        if save_init_path is not None:
+            check_save_init(save_init_path)  # before any work, not after it
         n = default_subset(data, o.value(dataset), n)
         params = load_init_params(init_params) if init_params is not None else None
         raw = load_raw(data, o.value(dataset), n, d0, label_column, seed)
+        if raw.y is not None:
+            warn_unused(ctx, {"labels": "--labels", "d2": "--d2"}, "on labelled data (the data's own labels are the targets)")
         if params is not None:
             d2 = params.V.shape[0]
             width = width if width is not None else params.W.shape[0]
         ds = build_dataset(raw, n=n, labels=labels, d2=d2, normalize=normalize, seed=seed, activation=activation, init=init, width=width, omega1=omega1, omega2=omega2,
-                           standardize=standardize)
+                           standardize=standardize, offer_no_normalize=True)
         config = VerifyConfig(activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant, kappa_max=kappa_max,
                               lr=lr_number, c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21)
         err = Console(stderr=True)

@@ -3,10 +3,12 @@
 On disk samples are **rows** (n × d0), the numpy convention; :mod:`opcheck.data.prepare`
 transposes to the paper's columns.  Supported:
 
-* ``.npy`` — X only, loaded with ``allow_pickle=False``;
-* ``.npz`` — key ``X`` and optionally ``y`` or ``Y``;
-* ``.csv`` — numeric cells, optional header row; ``label_column`` (name or
-  0-based index) names the label column.
+* ``.npy`` — X only (:mod:`opcheck.data.npy_files`: one read, header checked first, never unpickled);
+* ``.npz`` — key ``X`` and optionally ``y`` or ``Y`` (integer or text labels are classes);
+* ``.csv`` — numeric cells, optional header row (:mod:`opcheck.data.csv_files`);
+  ``label_column`` (name or 0-based index) names the label column, whose cells
+  may be numbers or class names;
+* ``-`` — any of these on stdin, told apart by their first bytes.
 
 Built-in: ``digits`` (scikit-learn's bundled handwritten digits, 1797 × 64,
 real data, labels 0–9) and ``sphere`` (points uniform on the unit sphere S^{d0-1}).
@@ -15,15 +17,15 @@ Every problem is an :class:`~opcheck.errors.InputError` with a one-line message.
 """
 from __future__ import annotations
 
-import csv
 import math
 import os
-import zipfile
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck._runtime import seeding
+from opcheck._runtime import memory, seeding
+from opcheck.data import csv_files, npy_files
 from opcheck.errors import InputError
 
 BUILTIN = ("digits", "sphere")
@@ -40,32 +42,64 @@ class RawSamples:
     y: np.ndarray | None
     source: str
     labels_are_classes: bool
+    notes: tuple[str, ...] = ()  # things the user should know (stderr), e.g. a column that looks like labels
 
 
 def load_file(path: str, label_column: str | None = None) -> RawSamples:
-    """Load and validate a ``.npy``, ``.npz`` or ``.csv`` file of samples."""
+    """Load and validate a ``.npy``, ``.npz`` or ``.csv`` file of samples (``-``: stdin).
+
+    From stdin the format is told by the first bytes (NumPy magic, zip, else CSV text).
+    """
+    if path == "-":
+        return _load_stdin(label_column)
     if not os.path.exists(path):
         raise InputError(f"file not found: {path}")
     if os.path.isdir(path):
         raise InputError(f"{path} is a directory, expected a .npy, .npz or .csv file")
     ext = os.path.splitext(path)[1].lower()
-    if ext == ".npy":
-        if label_column is not None:
-            raise InputError("--label-column applies to .csv files only")
-        X, y, classes = _load_npy(path), None, False
-    elif ext == ".npz":
-        if label_column is not None:
-            raise InputError("--label-column applies to .csv files only")
-        X, y = _load_npz(path)
-        classes = y is not None and _is_integer_dtype(y)
-    elif ext == ".csv":
-        X, y = _load_csv(path, label_column)
-        classes = y is not None and bool(np.all(np.mod(y, 1) == 0))
-    else:
+    if ext not in (".npy", ".npz", ".csv"):
         raise InputError(f"unknown file extension '{ext or '(none)'}' for {path}; expected .npy, .npz or .csv")
-    X = validate_samples(X, path)
-    y = validate_labels(y, X.shape[0], path)
-    return RawSamples(X, y, os.path.abspath(path), classes)
+    if ext != ".csv" and label_column is not None:
+        raise InputError("--label-column applies to .csv files only")
+    if ext == ".npy":
+        return _finish(npy_files.read_npy(path), None, path, os.path.abspath(path), csv=False)
+    if ext == ".npz":
+        X, y = _load_npz(npy_files.NpzArchive(path), path)
+        return _finish(X, y, path, os.path.abspath(path), csv=False)
+    X, y, notes = csv_files.parse_csv(csv_files.decode(_read_bytes(path), path), path, label_column)
+    return _finish(X, y, path, os.path.abspath(path), notes)
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {path} ({exc.strerror or _short(exc)})") from None
+
+
+def _load_stdin(label_column: str | None) -> RawSamples:
+    stream = sys.stdin.buffer
+    head = npy_files._read_exact(stream, 6)
+    if head[:2] == b"PK" or head == npy_files.MAGIC:
+        if label_column is not None:
+            raise InputError("--label-column applies to CSV data only")
+        if head == npy_files.MAGIC:
+            return _finish(npy_files.read_npy_stream(stream, "stdin", "X", head), None, "stdin", "stdin", csv=False)
+        X, y = _load_npz(npy_files.NpzArchive("stdin", head + stream.read()), "stdin")
+        return _finish(X, y, "stdin", "stdin", csv=False)
+    if not head:
+        raise InputError("stdin is empty; pipe a .npy, .npz or .csv file into opcheck")
+    X, y, notes = csv_files.parse_csv(csv_files.decode(head + stream.read(), "stdin"), "stdin", label_column)
+    return _finish(X, y, "stdin", "stdin", notes)
+
+
+def _finish(X: np.ndarray, y: np.ndarray | None, where: str, source: str, notes: list[str] | tuple = (), csv: bool = True) -> RawSamples:
+    """Validate; 1-D integer or text labels are classes (in a CSV also whole-number cells)."""
+    X = validate_samples(X, where)
+    y = validate_labels(y, X.shape[0], where)
+    classes = y is not None and y.ndim == 1 and (y.dtype.kind in "iuU" or (csv and bool(np.all(np.mod(y, 1) == 0))))
+    return RawSamples(X, y, source, bool(classes), tuple(notes))
 
 
 def load_builtin(name: str, n: int | None, d0: int | None, seed: int) -> RawSamples:
@@ -83,6 +117,8 @@ def load_builtin(name: str, n: int | None, d0: int | None, seed: int) -> RawSamp
         d0 = 64 if d0 is None else d0
         if n < 1 or d0 < 1:
             raise InputError(f"--n and --d0 must be positive for --dataset sphere, got n = {n}, d0 = {d0}")
+        memory.require(npy_files.COPIES_WHILE_PREPARING * memory.float64_bytes((n, d0)),
+                       f"--dataset sphere with n = {n}, d0 = {d0}", "use a smaller --n or --d0")
         G = seeding.rng(seed, "sphere").standard_normal((n, d0))
         X = G / np.linalg.norm(G, axis=1, keepdims=True)
         return RawSamples(X, None, f"sphere (uniform on S^{d0 - 1}, n = {n}, d0 = {d0}, seed {seed})", False)
@@ -121,7 +157,7 @@ def validate_samples(X: np.ndarray, where: str) -> np.ndarray:
 
 
 def validate_labels(y: np.ndarray | None, n: int, where: str) -> np.ndarray | None:
-    """Labels: 1-D (n) or 2-D (n × d2), numeric, finite, one per sample."""
+    """Labels: 1-D (n) or 2-D (n × d2), numeric and finite or class names (text), one per sample."""
     if y is None:
         return None
     y = np.asarray(y)
@@ -131,133 +167,40 @@ def validate_labels(y: np.ndarray | None, n: int, where: str) -> np.ndarray | No
         raise InputError(f"{where}: {y.shape[0]} labels for {n} samples; expected one label per sample")
     if y.size == 0:
         raise InputError(f"{where}: labels are empty (shape {y.shape})")
+    if y.dtype.kind in "US":
+        if y.ndim != 1:
+            raise InputError(f"{where}: class names must be one label per sample (1-D), got shape {y.shape}")
+        return y.astype(str)
     keep_int = _is_integer_dtype(y)
     out = _check_numeric(y, "labels", where)
     return out.astype(np.int64) if keep_int and y.ndim == 1 else out
 
 
 # --------------------------------------------------------------------- formats
-def _load_npy(path: str) -> np.ndarray:
-    with open(path, "rb") as fh:
-        magic = fh.read(6)
-    if magic[:2] == b"PK":
-        raise InputError(f"{path} is a .npz archive, not a .npy file; rename it to .npz")
-    if magic != b"\x93NUMPY":
-        if magic[:1] == b"\x80":
-            raise InputError(f"{path} is a Python pickle, not a .npy file; opcheck never unpickles (allow_pickle=False)")
-        raise InputError(f"{path} is not a valid .npy file (no NumPy header)" if magic else f"{path} is empty")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        if "allow_pickle" in str(exc) or "pickle" in str(exc).lower():
-            raise InputError(f"{path} holds pickled Python objects; opcheck loads plain numeric arrays only (allow_pickle=False)") from None
-        raise InputError(f"{path} is not a valid .npy file ({_short(exc)})") from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path} is not a valid .npy file ({_short(exc)})") from None
-    if isinstance(arr, np.lib.npyio.NpzFile):
-        arr.close()
-        raise InputError(f"{path} is a .npz archive, not a .npy file; rename it to .npz")
-    return arr
-
-
-def _open_npz(path: str) -> np.lib.npyio.NpzFile:
-    """Open an .npz archive with ``allow_pickle=False``; anything else is an InputError."""
-    if not os.path.exists(path):
-        raise InputError(f"file not found: {path}")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path} is not a valid .npz file ({_short(exc)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} is a plain .npy array, not a .npz archive; rename it to .npy")
-    return archive
-
-
-def _read_npz(archive: np.lib.npyio.NpzFile, path: str, key: str) -> np.ndarray:
-    """One array of an open archive; pickled members are refused."""
-    try:
-        return archive[key]
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise InputError(f"{path} holds pickled Python objects; opcheck loads plain numeric arrays only (allow_pickle=False)") from None
-        raise InputError(f"{path}: cannot read '{key}' ({_short(exc)})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{path}: cannot read '{key}' ({_short(exc)})") from None
-
-
-def _load_npz(path: str) -> tuple[np.ndarray, np.ndarray | None]:
-    with _open_npz(path) as archive:
+def _load_npz(archive: npy_files.NpzArchive, path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    with archive:
         keys = set(archive.files)
         if "X" not in keys:
             raise InputError(f"{path} has no array 'X' (found: {', '.join(sorted(keys)) or 'nothing'}); save samples as X=..., labels as y=...")
         if "y" in keys and "Y" in keys:
             raise InputError(f"{path} has both 'y' and 'Y'; keep one label array")
         label_key = "y" if "y" in keys else "Y" if "Y" in keys else None
-        X = _read_npz(archive, path, "X")
-        y = _read_npz(archive, path, label_key) if label_key else None
+        X = archive.read("X")
+        y = archive.read(label_key) if label_key else None
     return X, y
 
 
 def load_npz_arrays(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Named arrays from an .npz (allow_pickle=False), each required."""
-    with _open_npz(path) as archive:
+    """Named arrays from an .npz (never unpickled; headers checked before decompressing), each required."""
+    if not os.path.exists(path):
+        raise InputError(f"file not found: {path}")
+    if os.path.isdir(path):
+        raise InputError(f"{path} is a directory, expected an .npz file")
+    with npy_files.NpzArchive(path) as archive:
         missing = [k for k in names if k not in archive.files]
         if missing:
             raise InputError(f"{path} lacks {', '.join(missing)} (found: {', '.join(archive.files) or 'nothing'})")
-        return {k: _read_npz(archive, path, k) for k in names}
-
-
-def _parse_float(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
-
-
-def _load_csv(path: str, label_column: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)]
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not a text CSV file (not UTF-8)") from None
-    except csv.Error as exc:
-        raise InputError(f"{path}: malformed CSV ({_short(exc)})") from None
-    if not rows:
-        raise InputError(f"{path} is empty")
-    header: list[str] | None = None
-    if any(_parse_float(c.strip()) is None for c in rows[0]):
-        header, rows = [c.strip() for c in rows[0]], rows[1:]
-        if not rows:
-            raise InputError(f"{path} has a header row but no data rows")
-    width = len(header) if header else len(rows[0])
-    data = np.empty((len(rows), width))
-    for i, row in enumerate(rows):
-        if len(row) != width:
-            raise InputError(f"{path}: row {i + 1 + bool(header)} has {len(row)} cells, expected {width}")
-        for j, cell in enumerate(row):
-            v = _parse_float(cell.strip())
-            if v is None:
-                raise InputError(f"{path}: row {i + 1 + bool(header)}, column {j + 1}: '{cell.strip()}' is not a number")
-            data[i, j] = v
-    if label_column is None:
-        return data, None
-    col = _resolve_column(label_column, header, width, path)
-    y = data[:, col]
-    X = np.delete(data, col, axis=1)
-    return X, y
-
-
-def _resolve_column(label_column: str, header: list[str] | None, width: int, path: str) -> int:
-    if header and label_column in header:
-        return header.index(label_column)
-    try:
-        idx = int(label_column)
-    except ValueError:
-        names = f" (columns: {', '.join(header)})" if header else " (the file has no header; give a 0-based index)"
-        raise InputError(f"{path}: no column named '{label_column}'{names}") from None
-    if not -width <= idx < width:
-        raise InputError(f"{path}: label column index {idx} is out of range for {width} columns")
-    return idx % width
+        return {k: archive.read(k) for k in names}
 
 
 def _short(exc: BaseException) -> str:

@@ -25,6 +25,9 @@ from opcheck.data.loaders import RawSamples
 
 LABEL_MODES = ("teacher", "random", "zeros")
 UNIT_TOL = 1e-10
+#: without normalisation, sample norms and ||Y||_F must lie here: the Gram matrices square
+#: them and multiply by the width, which must neither overflow nor underflow float64
+UNNORMALIZED_RANGE = (1e-100, 1e100)
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,8 @@ class Dataset:
 
     def assumption2(self) -> tuple[bool, str]:
         """Whether Assumption 2 holds for (X, Y), and the reason."""
-        norms = np.linalg.norm(self.X, axis=0)
-        yf = float(np.linalg.norm(self.Y))
+        norms = column_norms(self.X)
+        yf = float(column_norms(self.Y.reshape(-1, 1))[0])
         bad_x = np.abs(norms - 1.0) > UNIT_TOL
         if bad_x.any():
             return False, f"{int(bad_x.sum())} of {self.n} samples do not have unit norm (norms in [{norms.min():.4g}, {norms.max():.4g}])"
@@ -81,11 +84,33 @@ class Dataset:
             "x_scale_min": 1.0 / self.x_norm_max if self.normalized else 1.0,
             "x_scale_max": 1.0 / self.x_norm_min if self.normalized else 1.0,
             "y_scale": self.y_scale,
-            "y_frobenius": float(np.linalg.norm(self.Y)),
+            "y_frobenius": float(column_norms(self.Y.reshape(-1, 1))[0]),
             "subset_of": self.subset_of,
             "assumption2_holds": ok,
             "assumption2_detail": why,
         }
+
+
+def column_norms(A: np.ndarray) -> np.ndarray:
+    """Euclidean norms of the columns, scale-safe: ``s ‖A/s‖`` with ``s`` the column's max-abs
+    rounded to a power of two (exact division), so entries of 1e-300 or 1e300 neither
+    underflow to 0 nor overflow to inf.  A norm beyond the float range is ``inf``."""
+    s = _power_of_two_scale(A)
+    with np.errstate(over="ignore"):
+        return s * np.linalg.norm(A / s, axis=0)
+
+
+def unit_columns(A: np.ndarray) -> np.ndarray:
+    """``A`` with every (non-zero) column scaled to unit norm, scale-safe (see :func:`column_norms`)."""
+    B = A / _power_of_two_scale(A)
+    return B / np.linalg.norm(B, axis=0)
+
+
+def _power_of_two_scale(A: np.ndarray) -> np.ndarray:
+    """Per column, the power of two nearest above max|a_ij| (1 for zero columns)."""
+    peak = np.max(np.abs(A), axis=0) if A.size else np.ones(A.shape[1])
+    _, exp = np.frexp(np.where(peak > 0, peak, 1.0))
+    return np.ldexp(1.0, exp)
 
 
 def take_subset(raw: RawSamples, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int | None]:
@@ -118,22 +143,27 @@ def prepare_dataset(
     seed: int = 0,
     teacher: Callable[[np.ndarray, int, np.random.Generator], np.ndarray] | None = None,
     standardize: bool = False,
+    offer_no_normalize: bool = False,
 ) -> Dataset:
     """Subset, normalise (Assumption 2) and attach targets.
 
     ``teacher(X, d2, rng)`` must return d2 × n outputs of a random network; it is
     only called when the data carry no labels and ``labels == 'teacher'``.
+    ``offer_no_normalize``: the command has ``--no-normalize`` (error messages may suggest it).
     """
     Xr, y, idx, subset_of = take_subset(raw, n, seed)
     if standardize:
         Xr = standardize_features(Xr)
     X = np.ascontiguousarray(Xr.T)
-    norms = np.linalg.norm(X, axis=0)
+    norms = column_norms(X)
     if normalize:
         zero = np.flatnonzero(norms == 0.0)
         if zero.size:
-            raise InputError(f"sample {int(idx[zero[0]])} is all zeros and cannot be scaled to unit norm (Assumption 2); remove it or pass --no-normalize")
-        X = X / norms
+            way = "remove it or pass --no-normalize" if offer_no_normalize else "remove it"
+            raise InputError(f"sample {int(idx[zero[0]])} is all zeros and cannot be scaled to unit norm (Assumption 2); {way}")
+        X = unit_columns(X)
+    else:
+        _check_unnormalized(norms, idx, "sample norms", "sample")
     synthetic = y is None
     if y is not None:
         if y.ndim == 1 and raw.labels_are_classes:
@@ -154,11 +184,16 @@ def prepare_dataset(
             if teacher is None:
                 raise InputError("teacher labels need a teacher network")  # programming error guard
             Y = teacher(X, d2, seeding.rng(seed, "teacher"))
-    yf = float(np.linalg.norm(Y))
+    yf = float(column_norms(Y.reshape(-1, 1))[0])
+    if not normalize and yf > 0:
+        _check_unnormalized(np.array([yf]), np.array([0]), "||Y||_F", "labels")
     y_scale = 1.0
     if normalize and yf > 0 and (yf > 1.0 or synthetic):
-        y_scale = 1.0 / yf
-        Y = Y * y_scale
+        flat = Y.reshape(-1, 1)
+        peak = float(_power_of_two_scale(flat)[0])
+        rest = float(np.linalg.norm(flat / peak))
+        y_scale = (1.0 / peak) / rest  # = 1/||Y||_F without forming ||Y||_F (it may overflow)
+        Y = (Y / peak) / rest
     return Dataset(X, Y, raw.source, kind, normalize, float(norms.min()), float(norms.max()), y_scale, subset_of, idx, standardize)
 
 
@@ -167,10 +202,23 @@ def standardize_features(Xr: np.ndarray) -> np.ndarray:
 
     Raw features of very different scales make the unit-norm samples nearly
     parallel (one large feature dominates every norm), which drives μ_Φ towards 0.
+    Each feature is first divided by its largest magnitude (a power of two, exact),
+    so features of order 1e300 or 1e-300 neither overflow nor underflow.
     """
     Xr = np.asarray(Xr, dtype=np.float64)
+    Xr = Xr / _power_of_two_scale(Xr)
     std = Xr.std(axis=0)
     return (Xr - Xr.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def _check_unnormalized(norms: np.ndarray, idx: np.ndarray, what: str, item: str) -> None:
+    """--no-normalize: norms outside :data:`UNNORMALIZED_RANGE` would over- or underflow the spectra."""
+    lo, hi = UNNORMALIZED_RANGE
+    bad = np.flatnonzero(((norms < lo) & (norms > 0)) | (norms > hi))
+    if bad.size:
+        where = f" (sample {int(idx[bad[0]])})" if item == "sample" else ""
+        raise InputError(f"with --no-normalize the {what} must lie in [{lo:g}, {hi:g}] for float64 spectra, "
+                         f"found {float(norms[bad[0]]):.3g}{where}; drop --no-normalize (normalisation is scale-safe) or rescale the data")
 
 
 def headline_width(n: int, d0: int) -> int:

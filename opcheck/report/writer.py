@@ -12,10 +12,14 @@ Folder policy for ``--out DIR``:
   never swapped.
 
 Atomicity: everything is first written into a hidden temporary folder next to
-``DIR`` (same file system), the marker last.  ``new``/``replace`` then swap the
-folders with renames; ``merge`` removes an old marker first, moves the files with
+``DIR`` (same file system), the marker last.  ``new``/``replace`` then put it in
+place in one step (:mod:`opcheck.report.atomic_folder`: ``rename``, or
+``renameat2(RENAME_EXCHANGE)`` for a replace, with a signal-blocked two-rename
+fallback); ``merge`` removes an old marker first, moves the files with
 ``os.replace`` and writes the marker last.  An interrupted run therefore never
-leaves a folder whose marker promises a complete report that is not there.
+leaves a folder whose marker promises a complete report that is not there, and
+its hidden leftovers are removed by the next run.  A ``--out`` that is a symlink
+is followed: the report replaces the link's target and the link stays.
 
 HTML is self-contained: plots are embedded as ``data:image/png;base64`` URIs.
 """
@@ -32,6 +36,7 @@ from pathlib import Path
 
 from opcheck import __version__
 from opcheck.errors import InputError
+from opcheck.report import atomic_folder
 from opcheck.report.document import Block, build
 from opcheck.report.plots import Plot
 from opcheck.checks.records import jsonable
@@ -57,37 +62,64 @@ def _read_marker(folder: Path) -> list[str] | None:
     return [str(f) for f in doc["files"]]
 
 
+def resolve_out(out: Path) -> Path:
+    """``--out`` as written to: a symlink is followed (the link stays, its target is the report)."""
+    out = Path(out)
+    return Path(os.path.realpath(out)) if out.is_symlink() else out
+
+
+def _probe_writable(folder: Path) -> bool:
+    """Whether a folder can be created in ``folder`` (a real probe: ACLs, read-only mounts, root)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".opcheck-probe-", dir=folder))
+        return True
+    except OSError:
+        return False
+
+
 def destination_mode(out: Path, force: bool) -> str:
-    """``new``, ``replace`` or ``merge`` for ``out``; InputError when refused."""
+    """``new``, ``replace`` or ``merge`` for ``out``; InputError when refused.
+
+    Called before any sweep: it also removes leftovers of interrupted earlier runs
+    (:func:`opcheck.report.atomic_folder.clean_leftovers`) and probes that the
+    folder that will receive the new report is writable.
+    """
+    given, out = Path(out), resolve_out(out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file, not a folder")
+        raise InputError(f"--out {given} is a file, not a folder")
     if not out.exists():
         for parent in out.parents:
             if parent.exists():
                 if not parent.is_dir():
-                    raise InputError(f"--out {out}: {parent} is a file, not a folder")
-                if not os.access(parent, os.W_OK):
-                    raise InputError(f"--out {out}: cannot create it inside {parent} (not writable)")
+                    raise InputError(f"--out {given}: {parent} is a file, not a folder")
+                if not _probe_writable(parent):
+                    raise InputError(f"--out {given}: cannot create it inside {parent} (not writable)")
                 break
         return "new"
+    atomic_folder.clean_leftovers(out)
     entries = sorted(p.name for p in out.iterdir())
     # the working directory (or a folder holding it) is never swapped out from under the shell
     here = Path.cwd().resolve()
     pinned = out.resolve() == here or out.resolve() in here.parents
+    parent_ok = _probe_writable(out.resolve().parent)
     if not entries:
-        return "merge" if pinned else "new"
+        if pinned or not parent_ok:
+            if not _probe_writable(out):
+                raise InputError(f"--out {given} is not writable")
+            return "merge"
+        return "new"
     listed = _read_marker(out)
     if listed is not None and set(entries) <= set(listed) | {MARKER}:
         if pinned:
             return "merge"
-        if not os.access(out.resolve().parent, os.W_OK):
-            raise InputError(f"--out {out}: its parent folder is not writable")
+        if not parent_ok:
+            raise InputError(f"--out {given}: its parent folder is not writable")
         return "replace"
     if not force:
         why = "it holds files an opcheck report did not write" if listed is not None else "it is not an earlier opcheck report"
-        raise InputError(f"--out {out} is not empty and {why}; choose another folder or pass --force (other files are kept)")
-    if not os.access(out, os.W_OK):
-        raise InputError(f"--out {out} is not writable")
+        raise InputError(f"--out {given} is not empty and {why}; choose another folder or pass --force (other files are kept)")
+    if not _probe_writable(out):
+        raise InputError(f"--out {given} is not writable")
     return "merge"
 
 
@@ -173,7 +205,7 @@ def _write(path: Path, data: bytes | str) -> None:
 
 def write_report(out: Path, results: dict, plots: list[Plot], force: bool = False) -> Written:
     """Render and write the folder (see module docstring); returns where and how."""
-    out = Path(out)
+    given, out = Path(out), resolve_out(out)
     mode = destination_mode(out, force)
     results = jsonable({**results, "plots": [p.meta() for p in plots]})
     pngs = {p.file: p.png for p in plots}
@@ -188,9 +220,10 @@ def write_report(out: Path, results: dict, plots: list[Plot], force: bool = Fals
     marker = json.dumps({"kind": "opcheck-report", "opcheck_version": __version__, "files": list(names)}, indent=1) + "\n"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        # merge may write into a folder whose parent is read-only: stage inside it then
+        tmp = atomic_folder.make_tmp(out, where=out if mode == "merge" else None)
     except OSError as exc:
-        raise InputError(f"--out {out}: cannot create a folder there ({exc.strerror or exc})") from None
+        raise InputError(f"--out {given}: cannot create a folder there ({exc.strerror or exc})") from None
     try:
         for name, data in files.items():
             _write(tmp / name, data)
@@ -198,32 +231,14 @@ def write_report(out: Path, results: dict, plots: list[Plot], force: bool = Fals
         if mode == "merge":
             _merge(tmp, out, names, marker)
         else:
-            _swap(tmp, out)
+            os.chmod(tmp, 0o755 & ~_umask())  # mkdtemp made it 0700; a report folder is not private
+            atomic_folder.swap_in(tmp, out)
     except OSError as exc:
-        raise InputError(f"--out {out}: writing failed ({exc.strerror or exc})") from None
+        raise InputError(f"--out {given}: writing failed ({exc.strerror or exc})") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return Written(out, names, mode)
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Replace ``out`` (missing, empty, or an earlier report) by ``tmp`` with renames."""
-    if out.exists() and any(out.iterdir()):
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.rename(out, old)
-        try:
-            os.rename(tmp, out)
-        except OSError:
-            os.rename(old, out)  # put the earlier report back
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        if out.exists():
-            os.rmdir(out)
-        os.rename(tmp, out)
-    os.chmod(out, 0o755 & ~_umask())
+    return Written(given, names, mode)
 
 
 def _umask() -> int:
