@@ -103,16 +103,29 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 @contextlib.contextmanager
-def signals_blocked():
-    """Hold SIGINT/SIGTERM/SIGHUP until the block ends (where the platform allows)."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - non-POSIX
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
+def signals_deferred():
+    """Hold SIGINT/SIGTERM/SIGHUP until the block ends, then deliver them to their own handlers.
+
+    Python handlers run in the main thread whichever thread the kernel picks (BLAS
+    threads do not block signals), so the deferral is done with handlers that only
+    record the signal; outside the main thread nothing can be deferred.
+    """
+    pending: list[int] = []
+    old: dict[int, object] = {}
+    try:
+        for sig in _BLOCKED:
+            old[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+    except ValueError:  # not the main thread: signals cannot be handled here anyway
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        old = {}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in pending:
+            signal.raise_signal(sig)
 
 
 def swap_in(tmp: Path, out: Path, use_exchange: bool = True) -> str:
@@ -124,7 +137,7 @@ def swap_in(tmp: Path, out: Path, use_exchange: bool = True) -> str:
         shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the earlier report
         return "exchange"
     old = make_tmp(out, "old")
-    with signals_blocked():
+    with signals_deferred():
         os.rmdir(old)
         os.rename(out, old)
         try:
