@@ -11,7 +11,7 @@ import typer
 
 from opcheck.commands import options as o
 from opcheck.commands.options import DATA, NETWORK, OUTPUT, option
-from opcheck.theory.request import DEFAULT_DELTA, BoundRequest
+from opcheck.theory.request import DEFAULT_DELTA
 
 HELP = """How wide must the network be? This paper's width bound (20)/(21) beside prior results.
 
@@ -56,31 +56,20 @@ def register(app: typer.Typer) -> None:
         latex: Annotated[bool, option("--latex", panel=OUTPUT, help="Print the formulas as LaTeX.")] = False,
         json_out: o.Json = False,
     ) -> None:
+        from opcheck.commands.pipeline import BoundOptions, run_bound
         from opcheck.render import bound_view
-        from opcheck.theory.compute import candidate_ts, check_request, compute_bound
 
-        activation, init, dataset = o.value(activation), o.value(init), o.value(dataset)
         if data_arg is not None:
             if data is not None:
                 from opcheck.errors import InputError
 
                 raise InputError("give the samples once: either DATA or --data")
             data = data_arg
-        req = BoundRequest(
-            n=n, d0=d0, d2=d2, activation=activation, init=init, t=t, constant=constant,
-            batch_size=batch_size, depth=depth, lambda0=lambda0, delta=delta,
-            solve_for=solve_for.strip().lower(), width=width, theorems=tuple(theorem or ()),
-        )
-        has_data = data is not None or dataset is not None
-        check_request(req, has_data)
-        spectra = None
-        if has_data:
-            from opcheck.theory.data_inputs import data_spectra, load_dataset
-
-            ds = load_dataset(data, dataset, n, d0, seed)
-            spectra = data_spectra(ds.X, candidate_ts(req), ds.source, seed)
-            req = BoundRequest(**{**req.__dict__, "n": None, "d0": None})
-        report = compute_bound(req, spectra)
+        report = run_bound(BoundOptions(
+            n=n, d0=d0, d2=d2, activation=o.value(activation), init=o.value(init), t=t, constant=constant, batch_size=batch_size,
+            depth=depth, lambda0=lambda0, delta=delta, solve_for=solve_for, width=width, theorems=tuple(theorem or ()),
+            data=data, dataset=o.value(dataset), seed=seed,
+        ))
         if json_out:
             typer.echo(bound_view.to_json(report))
         else:

@@ -174,3 +174,30 @@ def training_progress(console, steps: int):
             bar.update(task, description=text[:40])
 
         yield on_step, on_stage
+
+
+def command_line(ctx, skip: tuple[str, ...] = ()) -> str:
+    """The equivalent command line of a Typer context: every option that differs from its default."""
+    import shlex
+
+    from opcheck.commands.options import value
+
+    words = ["opcheck", ctx.info_name]
+    for p in ctx.command.params:
+        if p.name in skip:
+            continue
+        val = value(ctx.params.get(p.name))
+        if p.param_type_name == "argument":
+            if val is not None:
+                words.append(str(val))
+            continue
+        if val == value(p.default) or val is None:
+            continue
+        if getattr(p, "is_flag", False) and isinstance(val, bool):
+            if p.secondary_opts:
+                words.append(p.opts[0] if val else p.secondary_opts[0])
+            elif val:
+                words.append(p.opts[0])
+            continue
+        words += [p.opts[0], str(val)]
+    return shlex.join(words)

@@ -7,8 +7,6 @@ No mathematics here.
 """
 from __future__ import annotations
 
-import math
-import shlex
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -41,6 +39,10 @@ Exit codes: 0 = the report was written; 2 = bad input.
 """
 
 
+#: execution details that change no number: recorded with the timings, not in the provenance
+NOT_PROVENANCE = ("jobs",)
+
+
 class _Bars:
     """Adapter from :class:`opcheck.report.run.Progress` to rich progress bars (stderr)."""
 
@@ -58,33 +60,6 @@ class _Bars:
 
     def finish(self, part: str, seconds: float) -> None:
         self.progress.update(self.tasks[part], detail=f"done in {seconds:.1f} s")
-
-
-#: execution details that change no number: recorded with the timings, not in the provenance
-NOT_PROVENANCE = ("jobs",)
-
-
-def _command_line(ctx: typer.Context) -> str:
-    """The equivalent command line: every option that differs from its default (except --jobs)."""
-    words = ["opcheck", "report"]
-    for p in ctx.command.params:
-        if p.name in NOT_PROVENANCE:
-            continue
-        val = o.value(ctx.params.get(p.name))
-        if p.param_type_name == "argument":
-            if val is not None:
-                words.append(str(val))
-            continue
-        if val == o.value(p.default) or val is None:
-            continue
-        if getattr(p, "is_flag", False) and isinstance(val, bool):
-            if p.secondary_opts:
-                words.append(p.opts[0] if val else p.secondary_opts[0])
-            elif val:
-                words.append(p.opts[0])
-            continue
-        words += [p.opts[0], str(val)]
-    return shlex.join(words)
 
 
 def register(app: typer.Typer) -> None:
@@ -112,58 +87,38 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, option("--out", panel=OUTPUT, help="Report folder (created; an earlier opcheck report there is replaced).")] = Path("opcheck-report"),
         force: Annotated[bool, option("--force", panel=OUTPUT, help="Write into a non-empty folder that is not an opcheck report (other files are kept).")] = False,
     ) -> None:
-        from opcheck.commands.common import build_dataset, load_raw, warn_unused
-        from opcheck.report.config import DEFAULT_N, DEFAULT_STEPS, QUICK_N, QUICK_STEPS, ReportConfig, parse_sweeps, validate
-        from opcheck.data.splits import pool_size
+        from opcheck.commands.common import command_line, warn_unused
+        from opcheck.commands.pipeline import finish_report, prepare_report, report_raw
+        from opcheck.report.config import DEFAULT_STEPS, QUICK_STEPS, ReportConfig, parse_sweeps, validate
         from opcheck.report.executor import default_jobs
-        from opcheck.report.plots import all_plots
-        from opcheck.report.provenance import collect
-        from opcheck.report.run import prepare, run_report
-        from opcheck.report.writer import destination_mode, write_report
+        from opcheck.report.writer import destination_mode
 
         t_all = time.perf_counter()
         activation, init, labels, dataset = o.value(activation), o.value(init), o.value(labels), o.value(dataset)
-        chosen = parse_sweeps(sweeps)
         config = ReportConfig(activation=activation, init=init, seed=seed, constant=constant, steps=(steps if steps is not None else (QUICK_STEPS if quick else DEFAULT_STEPS)),
-                              tol=tol, lr=lr, test_fraction=test_fraction, sweeps=chosen, quick=quick, n=n)
+                              tol=tol, lr=lr, test_fraction=test_fraction, sweeps=parse_sweeps(sweeps), quick=quick, n=n)
         validate(config)
         validation.positive_int(jobs, "--jobs")
         destination_mode(out, force)  # refuse early, before any work
-        sphere = data is None and dataset == o.BuiltinData.sphere.value
-        gen_n = None
-        if sphere:
-            top = 1.6 if ("samples" in chosen and not quick) else 1.0
-            gen_n = max(1000, pool_size(int(math.ceil((n or (QUICK_N if quick else DEFAULT_N)) * top)), test_fraction))
-        raw = load_raw(data, dataset, gen_n, d0, label_column, seed)
+        raw = report_raw(data, dataset, n, d0, label_column, seed, config)
         if raw.y is not None:
             warn_unused(ctx, {"labels": "--labels", "d2": "--d2"}, "on labelled data (the data's own labels are the targets)")
-
-        def build(r, m):
-            return build_dataset(r, n=m, labels=labels, d2=d2, normalize=True, seed=seed, activation=activation, init=init,
-                                 width=None, omega1=None, omega2=None)
-
         err = Console(stderr=True)
-        workers = jobs or default_jobs()
         with err.status("opcheck report: preparing the data", spinner="dots"):
-            prepared = prepare(raw, build, config)  # every input error surfaces here, before the bars
+            prepared = prepare_report(raw, config, labels=labels, d2=d2)  # every input error surfaces here, before the bars
         columns = (SpinnerColumn(), TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("[dim]{task.fields[detail]}"))
         with Progress(*columns, console=err, transient=True) as bars:
-            result = run_report(prepared, jobs=workers, progress=_Bars(bars))
-            status = bars.add_task("plots and files", total=2, detail="")
-            t = time.perf_counter()
-            prov = collect(_command_line(ctx), config.as_dict() | {"out": str(out), "data": str(data) if data else None,
-                                                                  "dataset": dataset, "d0": d0, "label_column": label_column, "labels": labels, "d2": d2},
-                           {"seed": seed, "streams": "opcheck._runtime.seeding purposes: subset, split, init, teacher, random_labels, sphere, lanczos"},
-                           {"source": result.data["source"], "raw_sha256": result.data["raw_sha256"], "prepared_sha256": result.data["prepared_sha256"]})
-            doc = result.as_dict() | {"provenance": prov.as_dict()}
-            plots = all_plots(doc)
-            doc["timings"]["parts_seconds"]["plots"] = time.perf_counter() - t
-            bars.update(status, advance=1, detail=f"{len(plots)} plots")
-            t = time.perf_counter()
-            written = write_report(out, doc, plots, force=force)
-            t_write = time.perf_counter() - t
-            bars.update(status, advance=1, detail="written")
-        _summary(Console(), doc, written, t_write, time.perf_counter() - t_all)
+            files: list[int] = []
+
+            def stage(text: str) -> None:  # after the sweeps: plots, then the folder
+                if not files:
+                    files.append(bars.add_task("plots and files", total=2, detail=""))
+                bars.update(files[0], advance=1, detail=text)
+
+            inputs = {"out": str(out), "data": str(data) if data else None, "dataset": dataset, "d0": d0, "label_column": label_column, "labels": labels, "d2": d2}
+            run = finish_report(prepared, config, out=out, force=force, jobs=jobs or default_jobs(), command_line=command_line(ctx, skip=NOT_PROVENANCE),
+                                inputs=inputs, progress=_Bars(bars), stage=stage)
+        _summary(Console(), run.document, run.written, run.seconds_writing, time.perf_counter() - t_all)
         raise typer.Exit(0)
 
 

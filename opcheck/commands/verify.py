@@ -1,7 +1,8 @@
 """``opcheck verify`` — check the theorem's hypotheses (and, with --train, its conclusions)."""
 from __future__ import annotations
 
-import math
+import contextlib
+
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -28,6 +29,7 @@ Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; 2 =
 
 def parse_lr(lr: str | None) -> float | str | None:
     """``--lr``: a positive number, or ``theorem`` (the (13) step at C13, resolved after the hypotheses)."""
+    from opcheck._runtime import validation
     from opcheck.checks.conclusions import LR_THEOREM
     from opcheck.errors import InputError
 
@@ -39,9 +41,7 @@ def parse_lr(lr: str | None) -> float | str | None:
         value = float(lr)
     except ValueError:
         raise InputError(f"--lr must be a positive number or 'theorem', got '{lr}'") from None
-    if not (math.isfinite(value) and value > 0):
-        raise InputError(f"--lr must be a positive finite number, got {lr}")
-    return value
+    return validation.positive_finite(value, "--lr")
 
 
 def register(app: typer.Typer) -> None:
@@ -78,50 +78,90 @@ def register(app: typer.Typer) -> None:
         train_layers: Annotated[o.TrainLayers, o.choice("--train-layers", panel=TRAINING, help="both (the paper), first (W only) or second (V only).")] = o.TrainLayers.both,
         sigma_points: Annotated[int, option("--sigma-points", panel=TRAINING, min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2.")] = 4,
         as_json: o.Json = False,
+        quiet: Annotated[bool, option("--quiet", "-q", panel=OUTPUT, help="Print only the verdict's first sentence (the exit status says the rest).")] = False,
+        verbose: Annotated[bool, option("--verbose", "-v", panel=OUTPUT, help="Print the full tables: data, activation, every quantity, solver health.")] = False,
+        out: Annotated[Optional[Path], option("--out", panel=OUTPUT, help="Also write report.html, report.md and results.json of this run into this folder.")] = None,
+        force: Annotated[bool, option("--force", panel=OUTPUT, help="With --out: write into a non-empty folder that is not an opcheck report.")] = False,
         save_init_path: Annotated[Optional[Path], option("--save-init", panel=OUTPUT, help="Write W0, V0, X (d0 x n), Y (d2 x n) to this .npz.")] = None,
     ) -> None:
         from rich.console import Console
 
-        from opcheck.checks.conclusions import check_conclusions, combined_report
-        from opcheck.checks.hypotheses import VerifyConfig, run_verify
-        from opcheck.commands.common import (build_dataset, check_save_init, check_train_options, default_subset, load_init_params, load_raw, save_init,
-                                             training_progress, warn_unused)
+        from opcheck.commands.common import check_save_init, default_subset, load_init_params, load_raw, save_init, training_progress, warn_unused
+        from opcheck.commands.pipeline import VerifyOptions, check_options, run_verify_pipeline
         from opcheck.render import json_out
-        from opcheck.render.verify_view import render_verify
 
-        activation, init, labels, train_layers = o.value(activation), o.value(init), o.value(labels), o.value(train_layers)
-        lr_value = parse_lr(lr)
-        lr_number = lr_value if isinstance(lr_value, float) else None
-        if train:
-            check_train_options(steps, tol, lr_number, train_layers, sigma_points)
-        else:
+        opts = VerifyOptions(
+            n=default_subset(data, o.value(dataset), n), labels=o.value(labels), d2=d2, normalize=normalize, standardize=standardize, seed=seed,
+            activation=o.value(activation), init=o.value(init), omega1=omega1, omega2=omega2, width=width, constant=constant,
+            c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max, lr=parse_lr(lr), train=train, steps=steps, tol=tol,
+            train_layers=o.value(train_layers), sigma_points=sigma_points,
+        )
+        check_options(opts)
+        if not train:
             warn_unused(ctx, {"steps": "--steps", "tol": "--tol", "train_layers": "--train-layers", "sigma_points": "--sigma-points"}, "without --train")
         if save_init_path is not None:
             check_save_init(save_init_path)  # before any work, not after it
-        n = default_subset(data, o.value(dataset), n)
+        if out is not None:
+            from opcheck.report.writer import destination_mode
+
+            destination_mode(out, force)  # refuse early, before any work
         params = load_init_params(init_params) if init_params is not None else None
-        raw = load_raw(data, o.value(dataset), n, d0, label_column, seed)
+        raw = load_raw(data, o.value(dataset), opts.n, d0, label_column, seed)
         if raw.y is not None:
             warn_unused(ctx, {"labels": "--labels", "d2": "--d2"}, "on labelled data (the data's own labels are the targets)")
-        if params is not None:
-            d2 = params.V.shape[0]
-            width = width if width is not None else params.W.shape[0]
-        ds = build_dataset(raw, n=n, labels=labels, d2=d2, normalize=normalize, seed=seed, activation=activation, init=init, width=width, omega1=omega1, omega2=omega2,
-                           standardize=standardize, offer_no_normalize=True)
-        config = VerifyConfig(activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant, kappa_max=kappa_max,
-                              lr=lr_number, c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21)
-        err = Console(stderr=True)
+        err = Console(stderr=True, quiet=quiet)
         with err.status("opcheck verify", spinner="dots") as status:
-            result = run_verify(ds, config, params=params, progress=lambda msg: status.update(f"opcheck verify: {msg}"))
+            run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True, stage=lambda msg: status.update(f"opcheck verify: {msg}"),
+                                      training_progress=lambda steps_: _paused(status, training_progress(err, steps_)))
         if save_init_path is not None:
-            save_init(save_init_path, result.params, ds)
-        concl = None
-        if train:
-            with training_progress(err, steps) as (on_step, on_stage):
-                concl = check_conclusions(result, activation=activation, steps=steps, lr=lr_value, tol=tol, layers=train_layers, seed=seed, sigma_points=sigma_points, progress=on_step, stage=on_stage)
-        out = combined_report(result, concl)
+            save_init(save_init_path, run.hypotheses.params, run.hypotheses.dataset)
+        if out is not None:
+            _write_folder(ctx, out, force, run.document, err)
         if as_json:
-            json_out.emit(out, schema_version=json_out.VERIFY_SCHEMA_VERSION)
+            json_out.emit(run.document, schema_version=json_out.VERIFY_SCHEMA_VERSION)
         else:
-            render_verify(Console(), out)
-        raise typer.Exit(0 if out["all_hold"] else 1)
+            _show(run.document, quiet=quiet, verbose=verbose)
+        raise typer.Exit(0 if run.all_hold else 1)
+
+
+def _show(doc: dict, *, quiet: bool, verbose: bool) -> None:
+    from rich.console import Console
+
+    if quiet:
+        from opcheck.render.verify_summary import verdict_line
+
+        typer.echo(verdict_line(doc))
+    elif verbose:
+        from opcheck.render.verify_view import render_verify
+
+        render_verify(Console(), doc)
+    else:
+        from opcheck.render.verify_summary import render_summary
+
+        render_summary(Console(), doc)
+
+
+def _write_folder(ctx: typer.Context, out: Path, force: bool, doc: dict, err) -> None:
+    """The same HTML/Markdown/JSON trio as ``opcheck report``, for this one run (atomic writer)."""
+    from opcheck.commands.common import command_line
+    from opcheck.render.json_out import VERIFY_SCHEMA_VERSION
+    from opcheck.render.verify_document import blocks
+    from opcheck.report.provenance import collect
+    from opcheck.report.writer import write_report
+
+    prov = collect(command_line(ctx), {k: o.value(v) for k, v in ctx.params.items()}, {"seed": doc["init"]["seed"]},
+                   {"source": doc["data"]["source"]}).as_dict()
+    results = {"schema_version": VERIFY_SCHEMA_VERSION, "kind": "opcheck-verify", **doc, "provenance": prov}
+    written = write_report(out, results, [], force=force, blocks=blocks(doc, prov))
+    err.print(f"opcheck verify: wrote {', '.join(written.files)} to {written.path}", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _paused(status, inner):
+    """Stop the spinner while the training progress bar runs (rich shows one live display at a time)."""
+    status.stop()
+    try:
+        with inner as callbacks:
+            yield callbacks
+    finally:
+        status.start()

@@ -203,13 +203,17 @@ def _write(path: Path, data: bytes | str) -> None:
         os.fsync(fh.fileno())
 
 
-def write_report(out: Path, results: dict, plots: list[Plot], force: bool = False) -> Written:
-    """Render and write the folder (see module docstring); returns where and how."""
+def write_report(out: Path, results: dict, plots: list[Plot], force: bool = False, blocks: list[Block] | None = None) -> Written:
+    """Render and write the folder (see module docstring); returns where and how.
+
+    ``blocks`` replaces the report's own document (:func:`opcheck.report.document.build`):
+    ``opcheck verify --out`` writes its one run through the same atomic folder writer.
+    """
     given, out = Path(out), resolve_out(out)
     mode = destination_mode(out, force)
     results = jsonable({**results, "plots": [p.meta() for p in plots]})
     pngs = {p.file: p.png for p in plots}
-    blocks = build(results, [p.meta() for p in plots])
+    blocks = build(results, [p.meta() for p in plots]) if blocks is None else blocks
     files = {
         "results.json": json.dumps(results, indent=2, allow_nan=False) + "\n",
         "report.md": render_markdown(blocks),
