@@ -41,7 +41,7 @@ def test_narrow_network_is_never_reported_as_holding(run_cli):
 
 
 def test_terminal_output_and_bad_training_options(run_cli):
-    res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--width", "50", "--train", "--steps", "50")
+    res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--width", "50", "--train", "--steps", "50", "-v")
     assert res.code in (0, 1) and "gradient descent (--train)" in res.out and "Lipschitz" in res.out
     for args, needle in [(["--steps", "0"], "--steps"), (["--tol", "-1"], "--tol"), (["--train-layers", "all"], "--train-layers")]:
         bad = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--train", *args)

@@ -63,7 +63,7 @@ def test_npy_csv_and_builtins(run_cli, samples):
 def test_terminal_report_and_exit_code(run_cli, samples):
     tmp, X, y = samples
     np.savez(tmp / "d.npz", X=X, y=y)
-    res = run_cli("verify", tmp / "d.npz", "--width", "30")
+    res = run_cli("verify", tmp / "d.npz", "--width", "30", "-v")  # -v: the full tables
     assert res.code == 1  # (9) with C = 1 fails on random data
     for text in ("conditions", "verdict", "mu_phi", "(9)", "Assumption 2"):
         assert text in res.out

@@ -1,0 +1,53 @@
+"""opcheck verify's views: the short default, -q (verdict only), -v (full tables), --out (the report trio)."""
+from __future__ import annotations
+
+import json
+
+SPHERE = ("verify", "--dataset", "sphere", "--n", "12", "--d0", "3", "--width", "30")
+
+
+def test_default_view_is_short_and_has_every_condition(run_cli):
+    res = run_cli(*SPHERE)
+    doc = json.loads(run_cli(*SPHERE, "--json").out)
+    lines = res.out.strip().splitlines()
+    assert res.code == (0 if doc["all_hold"] else 1)
+    assert len(lines) <= len(doc["conditions"]) + len(doc["verdict"]) + 8
+    for c in doc["conditions"]:
+        assert c["equation"] in res.out
+    assert doc["verdict"][0].split(";")[0] in res.out.replace("\n", " ")
+    assert "solver health" not in res.out  # a -v table
+
+
+def test_quiet_prints_the_verdict_only(run_cli):
+    res = run_cli(*SPHERE, "-q")
+    doc = json.loads(run_cli(*SPHERE, "--json").out)
+    assert res.out == doc["verdict"][0] + "\n" and res.err.strip() == ""
+    assert res.code == (0 if doc["all_hold"] else 1)
+
+
+def test_verbose_prints_the_full_tables(run_cli):
+    res = run_cli(*SPHERE, "-v")
+    for text in ("solver health", "quantities at Theta0", "activation", "verdict"):
+        assert text in res.out
+
+
+def test_out_writes_the_report_trio_atomically(run_cli, tmp_path):
+    folder = tmp_path / "one-run"
+    res = run_cli(*SPHERE, "-q", "--out", folder)
+    assert res.code in (0, 1)
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [".opcheck-report", "report.html", "report.md", "results.json"]
+    results = json.loads((folder / "results.json").read_text())
+    cli = json.loads(run_cli(*SPHERE, "--json").out)
+    assert results["kind"] == "opcheck-verify" and results["schema_version"] == 1
+    assert results["quantities"] == cli["quantities"]
+    md = (folder / "report.md").read_text()
+    for c in cli["conditions"]:
+        assert c["name"] in md
+    # a second run replaces the earlier folder; a foreign non-empty folder is refused before any work
+    assert run_cli(*SPHERE, "-q", "--out", folder).code in (0, 1)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    res = run_cli(*SPHERE, "--out", foreign)
+    assert res.code == 2 and "--force" in res.err and (foreign / "notes.txt").read_text() == "mine"
