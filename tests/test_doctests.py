@@ -7,6 +7,8 @@ import importlib
 import pytest
 
 MODULES = [
+    "opcheck",
+    "opcheck.api",
     "opcheck._runtime.serialize",
     "opcheck._runtime.validation",
     "opcheck.render.json_out",

@@ -1,0 +1,377 @@
+"""The Python API: :func:`verify`, :func:`train`, :func:`bound`, :func:`report`.
+
+Each function does what the command of the same name does (the steps are shared,
+:mod:`opcheck.commands.pipeline`) and returns a result object instead of printing:
+``.to_dict()`` is the command's JSON document (the same keys, ``schema_version``
+first), ``.to_json()`` its strict-JSON text, and in Jupyter the result shows as a
+compact table (``_repr_html_``).  Bad input raises :class:`opcheck.errors.InputError`
+with the one-line message the command would print.
+
+Samples are **rows** (``X`` is n × d0), as on the command line; labels ``y`` are
+1-D class labels or an n × d2 array of targets.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opcheck._runtime.serialize import dumps, internal
+from opcheck.errors import InputError
+
+__all__ = ["BoundResult", "ReportResult", "VerifyResult", "bound", "docs_path", "report", "train", "verify"]
+
+
+@dataclass(frozen=True)
+class _Document:
+    document: dict
+    schema_version: int | None = None
+
+    def to_dict(self) -> dict:
+        """The command's JSON document as plain data (strict-JSON safe: no inf/nan)."""
+        import json
+
+        return json.loads(self.to_json())
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Strict JSON text, exactly what the command prints with ``--json``."""
+        doc = self.document if self.schema_version is None else {"schema_version": self.schema_version, **self.document}
+        return dumps(doc, indent=indent)
+
+
+@dataclass(frozen=True)
+class VerifyResult(_Document):
+    """The hypotheses of Theorem 3 at Θ0 (and, from :func:`train`, the conclusions).
+
+    Attributes
+    ----------
+    all_hold : bool
+        Every checked condition holds (the command's exit status 0).
+    conditions : list of dict
+        One row per condition: ``name``, ``equation``, ``value``, ``relation``,
+        ``threshold``, ``holds`` (``None`` = informational), ``source``, ``margin``.
+    quantities : dict
+        Every reported number by key (``mu_phi``, ``sigma_min_jacobian``, ``c_needed``, ...).
+    hypotheses, conclusions
+        The typed results of :mod:`opcheck.checks` (Θ0 is ``hypotheses.params``).
+    """
+
+    hypotheses: Any = internal(default=None)
+    conclusions: Any = internal(default=None)
+
+    @property
+    def all_hold(self) -> bool:
+        return bool(self.document["all_hold"])
+
+    @property
+    def conditions(self) -> list[dict]:
+        return self.to_dict()["conditions"]
+
+    @property
+    def quantities(self) -> dict:
+        return self.to_dict()["quantities"]
+
+    @property
+    def training(self) -> dict | None:
+        """The gradient-descent record (``None`` unless from :func:`train`)."""
+        return self.to_dict().get("training")
+
+    def _repr_html_(self) -> str:
+        from opcheck.render.html_summary import verify_table
+
+        return verify_table(self.to_dict())
+
+    def __repr__(self) -> str:
+        d = self.document.get("data", {})
+        held = sum(1 for c in self.document["conditions"] if c.get("holds"))
+        counted = sum(1 for c in self.document["conditions"] if c.get("holds") is not None)
+        return f"<VerifyResult n={d.get('n')} d0={d.get('d0')} d1={d.get('d1')}: {held} of {counted} conditions hold>"
+
+
+@dataclass(frozen=True)
+class BoundResult(_Document):
+    """The width each theorem requires (``opcheck bound``); ``report`` is the typed result."""
+
+    report: Any = internal(default=None)
+
+    def width(self, key: str) -> float | None:
+        """The required width of one registry entry, e.g. ``"song2021-21"`` (``None`` if beyond float range)."""
+        for row in self.to_dict()["theorems"]:
+            if row["key"] == key:
+                return row["required_width"]
+        raise InputError(f"no theorem '{key}' in this result; it has: {', '.join(r['key'] for r in self.to_dict()['theorems'])}")
+
+    def _repr_html_(self) -> str:
+        from opcheck.render.html_summary import bound_table
+
+        return bound_table(self.to_dict())
+
+    def __repr__(self) -> str:
+        return f"<BoundResult {len(self.document['theorems'])} theorems, solve_for={self.document['solve_for']}>"
+
+
+@dataclass(frozen=True)
+class ReportResult(_Document):
+    """A written report: ``path`` is the folder (report.html, report.md, results.json, plots)."""
+
+    path: Path | None = None
+
+    def _repr_html_(self) -> str:
+        from opcheck.render.html_summary import report_table
+
+        return report_table(self.to_dict(), str(self.path))
+
+    def __repr__(self) -> str:
+        return f"<ReportResult {self.path}: {len(self.document.get('findings', []))} findings>"
+
+
+def _raw(X, y, *, n, d0, label_column, seed):
+    """``(RawSamples, n)`` from an array, a file, a built-in name or ``None`` (the digits).
+
+    ``n`` is the subset to take, as ``opcheck verify`` chooses it (digits: 1000 by default).
+    """
+    import numpy as np
+
+    from opcheck.commands.common import default_subset, load_raw
+    from opcheck.data.loaders import BUILTIN, RawSamples, validate_labels, validate_samples
+
+    if X is None or (isinstance(X, str) and X.strip().lower() in BUILTIN and not os.path.exists(X)):
+        if y is not None:
+            raise InputError("y applies to your own samples X, not to a built-in dataset")
+        name = "digits" if X is None else X.strip().lower()
+        n = default_subset(None, name, n)
+        return load_raw(None, name, n, d0, None, seed), n
+    if isinstance(X, (str, os.PathLike)):
+        if y is not None:
+            raise InputError("y applies to an array X; a file brings its own labels")
+        return load_raw(Path(X), None, n, d0, label_column, seed), n
+    Xa = validate_samples(np.asarray(X), "X")
+    ya = validate_labels(None if y is None else np.asarray(y), Xa.shape[0], "y")
+    classes = ya is not None and ya.ndim == 1 and np.issubdtype(ya.dtype, np.integer)
+    return RawSamples(Xa, ya, f"array ({Xa.shape[0]} x {Xa.shape[1]})", bool(classes)), n
+
+
+def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=0, n=None, d0=None, labels="teacher", d2=1,
+           normalize=True, omega1=None, omega2=None, constant=1.0, kappa_max=2.0, lr=None, label_column=None, params=None,
+           _train=None) -> VerifyResult:
+    """Check the hypotheses of Theorem 3 at initialization (``opcheck verify``).
+
+    Parameters
+    ----------
+    X : array_like (n, d0), str or path, optional
+        Samples as rows; or a .npy/.npz/.csv file; or ``"digits"`` / ``"sphere"``.
+        Default: the built-in digits (a seeded subset of 1000 of 1797, as the command).
+    y : array_like (n,) or (n, d2), optional
+        Class labels (integers, one-hot encoded) or targets; default: a random teacher
+        network of the same architecture (``labels``).
+    width : int, optional
+        Hidden width d1; default ``ceil(n^{3/2}/d0)`` (eq. 21 with C = 1), at least n.
+    activation : {"gelu", "softplus", "tanh", "sigmoid", "silu", "relu"}
+    init : {"lecun", "he", "xavier"}
+        Gaussian init (17); ``omega1``/``omega2`` override the scales.
+    seed : int
+        One seed for every random stream (subset, init, teacher, Lanczos).
+    constant : float
+        The universal constant C hidden by O(.) in (9), (13), (20), (21).
+    kappa_max : float
+        Threshold of (19) on ``kappa_init = omega1 omega2 sqrt(d0 d1)``.
+    lr : float, optional
+        A step size to check against (13).
+    params : tuple (W0, V0), optional
+        Θ0 to use instead of sampling (W0 is d1 × d0, V0 is d2 × d1).
+
+    Returns
+    -------
+    VerifyResult
+        ``.all_hold``, ``.conditions``, ``.quantities``, ``.to_dict()`` (the keys of
+        ``opcheck verify --json``), ``.to_json()``.
+
+    References
+    ----------
+    Song et al. (NeurIPS 2021): Lemma 3 (μ, ν, β), Lemma 1 (ρ, PL), conditions (9),
+    (13), (19), (20), (21).  ``docs/theory.md`` derives every [derived] step.
+
+    Examples
+    --------
+    >>> import numpy as np, opcheck
+    >>> X = np.random.default_rng(0).standard_normal((12, 4))
+    >>> r = opcheck.verify(X, width=60, seed=1)
+    >>> r
+    <VerifyResult n=12 d0=4 d1=60: ... of ... conditions hold>
+    >>> r.quantities["mu_phi"] > 0, r.to_dict()["schema_version"]
+    (True, 1)
+    """
+    from opcheck.commands.pipeline import VerifyOptions, run_verify_pipeline
+    from opcheck.model.network import Params
+    from opcheck.render.json_out import VERIFY_SCHEMA_VERSION
+
+    raw, n = _raw(X, y, n=n, d0=d0, label_column=label_column, seed=seed)
+    p0 = None if params is None else Params(*(_float_matrix(a, name) for a, name in zip(params, ("W0", "V0"))))
+    train_kw = _train or {}
+    opts = VerifyOptions(n=n, labels=labels, d2=d2, normalize=normalize, seed=seed,
+                         activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, constant=constant,
+                         kappa_max=kappa_max, lr=lr, train=bool(train_kw), **train_kw)
+    run = run_verify_pipeline(raw, opts, params=p0)
+    return VerifyResult(run.document, VERIFY_SCHEMA_VERSION, run.hypotheses, run.conclusions)
+
+
+def _float_matrix(a, name: str):
+    import numpy as np
+
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 2:
+        raise InputError(f"{name} must be 2-D, got shape {a.shape}")
+    return a
+
+
+def train(X=None, y=None, *, steps=1000, lr=None, tol=None, layers="both", sigma_points=4, **verify_options) -> VerifyResult:
+    """Run gradient descent from Θ0 and check the theorem's conclusions (``opcheck verify --train``).
+
+    Parameters
+    ----------
+    X, y
+        As for :func:`verify`; every other keyword of :func:`verify` applies too.
+    steps : int
+        Full-batch gradient-descent steps on h (eq. 16).
+    lr : float, optional
+        Step size; default ``1/lambda_max`` of the Hessian of h at Θ0 [derived].
+    tol : float, optional
+        Stop once ``h < tol``; default ``1e-8 h0``.
+    layers : {"both", "first", "second"}
+        Train both layers (the paper), W only, or V only (prior results' setting).
+    sigma_points : int
+        Log-spaced steps at which ``sigma_min(J)`` is measured against μ/2 (Lemma 1).
+
+    Returns
+    -------
+    VerifyResult
+        With ``.training`` (loss curve and summaries such as ``c_emp``, the empirical
+        constant of the rate (14)) and the conclusions' condition rows.
+
+    Examples
+    --------
+    >>> import numpy as np, opcheck
+    >>> X = np.random.default_rng(0).standard_normal((10, 3))
+    >>> r = opcheck.train(X, width=40, steps=30, sigma_points=0, seed=2)
+    >>> r.training["steps_run"], r.training["final_loss"] < r.training["initial_loss"]
+    (30, True)
+    """
+    return verify(X, y, _train={"steps": steps, "tol": tol, "train_layers": layers, "sigma_points": sigma_points}, lr=lr, **verify_options)
+
+
+def bound(n=None, d0=None, *, d2=1, activation="gelu", init="lecun", t=None, constant=1.0, batch_size=None, depth=1, lambda0=None,
+          delta=None, solve_for="d1", width=None, theorems=(), data=None, seed=0) -> BoundResult:
+    """The width each theorem requires, this paper's (20)/(21) beside prior results (``opcheck bound``).
+
+    Parameters
+    ----------
+    n, d0 : int
+        Samples and input dimension (the §5.3 order analysis), unless ``data`` is given.
+    activation, init
+        φ and the init scheme whose Hermite coefficients give ξ of (20) [derived].
+    t : int, optional
+        Khatri-Rao power of (20); default: every t in 1..6, the smallest width wins.
+    constant : float
+        The universal constant C of every bound.
+    solve_for : {"d1", "n"}
+        ``"n"``: the largest n each theorem certifies at ``width``.
+    theorems : sequence of str
+        Registry keys to keep, e.g. ``("song2021-21", "du2019")``.
+    data : str or path, optional
+        Samples file, or ``"digits"``/``"sphere"``: their measured spectra replace the assumptions.
+
+    Returns
+    -------
+    BoundResult
+        ``.width(key)``, ``.to_dict()`` (the keys of ``opcheck bound --json``).
+
+    Examples
+    --------
+    >>> import opcheck
+    >>> b = opcheck.bound(n=10000, d0=100, theorems=["song2021-21"])
+    >>> b.width("song2021-21")
+    10000.0
+    """
+    from opcheck.commands.pipeline import BoundOptions, run_bound
+    from opcheck.data.loaders import BUILTIN
+    from opcheck.render.json_out import BOUND_SCHEMA_VERSION
+
+    builtin = isinstance(data, str) and data.strip().lower() in BUILTIN and not os.path.exists(data)
+    rep = run_bound(BoundOptions(n=n, d0=d0, d2=d2, activation=activation, init=init, t=t, constant=constant, batch_size=batch_size,
+                                 depth=depth, lambda0=lambda0, delta=delta, solve_for=solve_for, width=width, theorems=tuple(theorems),
+                                 data=None if builtin else data, dataset=data.strip().lower() if builtin else None, seed=seed))
+    return BoundResult(rep.as_dict(), BOUND_SCHEMA_VERSION, rep)
+
+
+def report(X=None, y=None, *, out="opcheck-report", quick=False, n=None, sweeps=None, seed=0, activation="gelu", init="lecun",
+           constant=1.0, steps=None, tol=1e-2, lr=None, test_fraction=0.2, labels="teacher", d2=1, d0=None, jobs=1,
+           force=False) -> ReportResult:
+    """Sweeps, plots and a written report (``opcheck report``): HTML, Markdown, results.json.
+
+    Parameters
+    ----------
+    X, y
+        As for :func:`verify` (default: the built-in digits).
+    out : str or path
+        The report folder (an earlier opcheck report there is replaced).
+    quick : bool
+        Smaller grids and 100 GD steps.
+    sweeps : str, optional
+        ``"width,samples,init-ratio"`` (default all), or ``"no-samples"`` to skip one.
+    jobs : int
+        Worker processes; no number depends on it.
+
+    Returns
+    -------
+    ReportResult
+        ``.path`` (the folder) and ``.to_dict()`` (results.json).
+
+    Examples
+    --------
+    >>> import numpy as np, opcheck, tempfile, pathlib
+    >>> X = np.random.default_rng(0).standard_normal((40, 6))
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "r"
+    >>> r = opcheck.report(X, out=folder, quick=True, n=8, steps=3, sweeps="width", test_fraction=0)
+    >>> sorted(p.name for p in r.path.iterdir() if p.suffix != ".png")
+    ['.opcheck-report', 'report.html', 'report.md', 'results.json']
+    """
+    from opcheck._runtime import validation
+    from opcheck.commands.pipeline import finish_report, prepare_report
+    from opcheck.report.config import DEFAULT_STEPS, QUICK_STEPS, ReportConfig, parse_sweeps, validate
+    from opcheck.report.writer import destination_mode
+
+    config = ReportConfig(activation=activation, init=init, seed=seed, constant=constant, tol=tol, lr=lr, test_fraction=test_fraction,
+                          steps=steps if steps is not None else (QUICK_STEPS if quick else DEFAULT_STEPS), sweeps=parse_sweeps(sweeps),
+                          quick=quick, n=n)
+    validate(config)
+    validation.positive_int(jobs, "jobs")
+    out = Path(out)
+    destination_mode(out, force)
+    if isinstance(X, str) and X.strip().lower() == "sphere":
+        from opcheck.commands.pipeline import report_raw
+
+        raw = report_raw(None, "sphere", n, d0, None, seed, config)
+    else:
+        raw, _ = _raw(X, y, n=None, d0=d0, label_column=None, seed=seed)
+    prepared = prepare_report(raw, config, labels=labels, d2=d2)
+    run = finish_report(prepared, config, out=out, force=force, jobs=jobs, command_line="opcheck.report(...) (Python API)",
+                        inputs={"out": str(out), "data": raw.source, "labels": labels, "d2": d2})
+    return ReportResult(run.document, None, run.written.path)
+
+
+def docs_path(name: str = "theory.md") -> Path:
+    """The installed copy of one of the project's manuals (``docs/NAME`` in the repository).
+
+    ``theory.md`` is the mathematics that every ``[derived]`` label and every
+    ``theory.md §N`` in opcheck's output refers to.
+
+    Examples
+    --------
+    >>> import opcheck
+    >>> opcheck.docs_path().name
+    'theory.md'
+    """
+    from opcheck._runtime.manuals import path
+
+    return path(name)
