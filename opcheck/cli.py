@@ -179,9 +179,9 @@ def _root(
 
 
 def _register_commands() -> None:
-    from opcheck.commands import bound, report, verify
+    from opcheck.commands import bound, docs, report, verify
 
-    for module in (verify, bound, report):
+    for module in (verify, bound, report, docs):
         module.register(app)
 
 
