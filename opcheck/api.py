@@ -153,8 +153,8 @@ def _raw(X, y, *, n, d0, label_column, seed):
 
 
 def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=0, n=None, d0=None, labels="teacher", d2=1,
-           normalize=True, omega1=None, omega2=None, constant=1.0, kappa_max=2.0, lr=None, label_column=None, params=None,
-           _train=None) -> VerifyResult:
+           normalize=True, standardize=False, omega1=None, omega2=None, constant=1.0, c13=None, c14=None, c_path=None, c20=None,
+           c21=None, kappa_max=2.0, lr=None, label_column=None, params=None, _train=None) -> VerifyResult:
     """Check the hypotheses of Theorem 3 at initialization (``opcheck verify``).
 
     Parameters
@@ -173,11 +173,14 @@ def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=
     seed : int
         One seed for every random stream (subset, init, teacher, Lanczos).
     constant : float
-        The universal constant C hidden by O(.) in (9), (13), (20), (21).
+        C9, the universal constant hidden by O(.) in (9); ``c13``, ``c14``, ``c_path``,
+        ``c20``, ``c21`` set the others (default: the mapping of docs/theory.md).
     kappa_max : float
         Threshold of (19) on ``kappa_init = omega1 omega2 sqrt(d0 d1)``.
-    lr : float, optional
-        A step size to check against (13).
+    lr : float or "theorem", optional
+        A step size to check against (13) (``"theorem"``: the (13) step, with :func:`train`).
+    standardize : bool
+        Z-score every feature before the unit-norm scaling.
     params : tuple (W0, V0), optional
         Θ0 to use instead of sampling (W0 is d1 × d0, V0 is d2 × d1).
 
@@ -209,9 +212,9 @@ def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=
     raw, n = _raw(X, y, n=n, d0=d0, label_column=label_column, seed=seed)
     p0 = None if params is None else Params(*(_float_matrix(a, name) for a, name in zip(params, ("W0", "V0"))))
     train_kw = _train or {}
-    opts = VerifyOptions(n=n, labels=labels, d2=d2, normalize=normalize, seed=seed,
+    opts = VerifyOptions(n=n, labels=labels, d2=d2, normalize=normalize, standardize=standardize, seed=seed,
                          activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, constant=constant,
-                         kappa_max=kappa_max, lr=lr, train=bool(train_kw), **train_kw)
+                         c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max, lr=lr, train=bool(train_kw), **train_kw)
     run = run_verify_pipeline(raw, opts, params=p0)
     return VerifyResult(run.document, VERIFY_SCHEMA_VERSION, run.hypotheses, run.conclusions)
 
