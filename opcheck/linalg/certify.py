@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from opcheck.linalg.intervals import SAFETY, UNIT_ROUNDOFF, Bound, gamma
+from opcheck.linalg.intervals import SAFETY, UNIT_ROUNDOFF, Bound, gamma, inflate
 from opcheck.linalg.symmetric_store import SymmetricStore
 
 RETRIES = 3  # factorisations tried per certificate, each with a 16x wider gap
@@ -35,13 +35,29 @@ def up(x: float) -> float:
     return float(np.nextafter(np.nextafter(x, math.inf), math.inf))
 
 
-def rayleigh_bounds(store: SymmetricStore, v: np.ndarray) -> tuple[float, float]:
-    """Certified ``[lo, hi] ∋ vᵀGv / vᵀv`` for the stored G."""
+def abs_quadratic_bound(store: SymmetricStore, v: np.ndarray, psd_within: float | None) -> float:
+    """An upper bound on ``|v|ᵀ|G||v|``.
+
+    When the stored G is within ``psd_within`` (in 2-norm) of a PSD matrix P, then
+    ``|G_ij| ≤ √(P_ii P_jj) + ε ≤ √((G_ii + ε)(G_jj + ε)) + ε`` (ε = psd_within), so
+    ``|v|ᵀ|G||v| ≤ (Σ √(G_ii + ε)|v_i|)² + ε (Σ|v_i|)²`` — O(N), no pass over G.
+    Otherwise one blocked pass computes ``|G||v|``.
+    """
+    av = np.abs(v)
+    if psd_within is None:
+        return float(av @ store.abs_matvec(av)) * SAFETY
+    eps = psd_within
+    s1 = float(np.sqrt(np.maximum(store.diag, 0.0) + eps) @ av)
+    s2 = float(np.sum(av))
+    return (s1 * s1 + eps * s2 * s2) * SAFETY
+
+
+def rayleigh_bounds(store: SymmetricStore, v: np.ndarray, psd_within: float | None = None) -> tuple[float, float]:
+    """Certified ``[lo, hi] ∋ vᵀGv / vᵀv`` for the stored G (see :func:`abs_quadratic_bound`)."""
     N = store.N
     w = store.matvec(v)
     q = float(v @ w)
-    av = np.abs(v)
-    err = gamma(2 * N + 4) * float(av @ store.abs_matvec(av)) * SAFETY
+    err = gamma(2 * N + 4) * abs_quadratic_bound(store, v, psd_within) * SAFETY
     nv = float(v @ v)
     g = gamma(N)
     return _ratio_interval(q - err, q + err, nv / (1.0 + g), nv / (1.0 - g))
@@ -76,7 +92,7 @@ def cholesky_lower_bound(store: SymmetricStore, estimate: float, slack: float, f
         if s <= floor:
             return None
         if store.factor(s, 1.0):
-            margin = store.factor_rounding_bound() + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
+            margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
             return down(s - margin)
         gap *= 16.0
     return None
@@ -88,7 +104,7 @@ def cholesky_upper_bound(store: SymmetricStore, estimate: float, slack: float) -
     for _ in range(RETRIES):
         t = estimate + gap
         if store.factor(-t, -1.0):
-            margin = store.factor_rounding_bound() + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
+            margin = store.factor_rounding_bound(tight_below=1e-10 * abs(t)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
             return up(t + margin)
         gap *= 16.0
     return None
@@ -97,12 +113,11 @@ def cholesky_upper_bound(store: SymmetricStore, estimate: float, slack: float) -
 def norm_upper_bound(store: SymmetricStore, x: np.ndarray | None = None) -> float:
     """``min(‖G‖_∞, Collatz–Wielandt bound of |G| at x)`` ≥ ρ(|G|) ≥ λ_max(G)."""
     N = store.N
-    inflate = (1.0 + gamma(N + 2)) * SAFETY
-    best = float(np.max(store.abs_matvec(np.ones(N)))) * inflate
+    best = inflate(float(np.max(store.abs_matvec(np.ones(N)))), N + 2)
     if x is not None:
         x = np.abs(x)
-        x = x + 1e-6 * float(np.max(x)) + 1e-300
-        best = min(best, float(np.max(store.abs_matvec(x) / x)) * inflate)
+        x = np.maximum(x, 1e-30 * float(np.max(x)) + 1e-300)  # Collatz–Wielandt needs x > 0
+        best = min(best, inflate(float(np.max(store.abs_matvec(x) / x)), N + 3))
     return up(best)
 
 

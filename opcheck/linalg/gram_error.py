@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from opcheck.linalg.certify import _ratio_interval
-from opcheck.linalg.intervals import SAFETY, gamma
+from opcheck.linalg.intervals import SAFETY, gamma, inflate
 from opcheck.linalg.jacobian import vjp
 
 CHUNK = 1024  # hidden units per chunk of the absolute products
@@ -75,14 +75,14 @@ def frobenius_sq(block: str, V, A, B, X) -> float:
         total += float(np.sum(V * V, axis=0) @ ((B * B) @ np.sum(X * X, axis=0)))
     if with_v:
         total += V.shape[0] * float(np.sum(A * A))
-    return total * SAFETY
+    return inflate(total, 2 * A.size + X.size + V.size)
 
 
 def abs_gram_norm(block: str, V, A, B, X) -> float:
     """An upper bound on ``‖ |J||J|ᵀ ‖₂`` (≥ ‖J Jᵀ‖₂ too)."""
     ones = np.ones((V.shape[0], X.shape[1]))
     row = abs_product(block, V, A, B, X, *abs_transpose_product(block, V, A, B, X, ones))
-    return min(frobenius_sq(block, V, A, B, X), float(np.max(row)) * (1.0 + gamma(3 * (A.shape[0] + X.shape[0] + X.shape[1]))) * SAFETY)
+    return min(frobenius_sq(block, V, A, B, X), inflate(float(np.max(row)), 3 * (A.shape[0] + X.shape[0] + X.shape[1] + V.shape[0])))
 
 
 def inner_length(block: str, d0: int, d1: int) -> int:
@@ -102,8 +102,8 @@ def operator_norm_bound(block: str, V, A, B, X) -> float:
     ones_p = (np.ones(col[0].shape), np.ones(col[1].shape))
     row = abs_product(block, V, A, B, X, *ones_p)
     norm1 = max(float(np.max(col[0], initial=0.0)), float(np.max(col[1], initial=0.0)))
-    inflate = (1.0 + gamma(3 * (A.shape[0] + X.shape[0] + n))) * SAFETY
-    return min(abs_gram_norm(block, V, A, B, X), norm1 * float(np.max(row)) * inflate**2)
+    terms = 3 * (A.shape[0] + X.shape[0] + n + d2)
+    return min(abs_gram_norm(block, V, A, B, X), inflate(inflate(norm1, terms) * float(np.max(row)), terms))
 
 
 def rayleigh_factored(block: str, V, A, B, X, u: np.ndarray) -> tuple[float, float]:

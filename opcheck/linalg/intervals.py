@@ -13,10 +13,12 @@ BLAS produced.  Both ends are rigorous: they include
   ``|ΔH| ≤ γ_{N+1} |R̂ᵀ||R̂|`` (Higham, Thm 10.3; Rump, BIT 46 (2006)); a Rayleigh
   quotient ``vᵀGv/vᵀv`` evaluated with its rounding error bounded gives the other end.
 
-``γ_k = k u / (1 − k u)`` with ``u = 2⁻⁵³``.  Bounds are evaluated in floating
-point and then multiplied by ``SAFETY`` (1 + 10⁻⁶), which exceeds the relative
-rounding error of the (non-negative) sums that evaluate them for any size below
-10⁹ terms.  Underflow is not modelled (Gram entries are far above 10⁻³⁰⁰).
+``γ_k = k u / (1 − k u)`` with ``u = 2⁻⁵³``.  Error *terms* are evaluated in floating
+point and multiplied by ``SAFETY`` (1 + 10⁻⁶), which exceeds the relative rounding
+error of the (non-negative) sums that evaluate them for any size below 10⁹ terms;
+a bound that is itself an eigenvalue bound (a norm) is inflated by exactly
+``1 + γ_{terms+8}`` (:func:`inflate`) so it stays tight.  Underflow is not
+modelled (Gram entries are far above 10⁻³⁰⁰).
 """
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ import numpy as np
 
 UNIT_ROUNDOFF = 2.0**-53
 SAFETY = 1.0 + 1e-6
+
+
+def inflate(x: float, terms: float) -> float:
+    """``x (1 + γ_{terms+8})``: a computed sum of ``terms`` non-negative numbers, made an upper bound."""
+    return x * (1.0 + gamma(terms + 8))
 
 
 def gamma(k: float) -> float:

@@ -125,13 +125,13 @@ def _value_and_note(iv: SpectralInterval, resolution: float) -> tuple[float, str
 
 
 def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool) -> SpectralInterval:
-    hi = certify.up(certify.rayleigh_bounds(store, v)[1] + ferr)
+    hi = certify.up(certify.rayleigh_bounds(store, v, ferr if psd else None)[1] + ferr)
     lo, lo_by = certify.lower_end(min(est, hi), store, slack, ferr, psd)
     return make_interval(est, min(lo, hi), hi, lo_by, Bound.RAYLEIGH, converged, ferr)
 
 
 def _max_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool) -> SpectralInterval:
-    lo = certify.down(certify.rayleigh_bounds(store, v)[0] - ferr)
+    lo = certify.down(certify.rayleigh_bounds(store, v, ferr if psd else None)[0] - ferr)
     lo = max(lo, 0.0) if psd else lo
     hi, hi_by = certify.norm_upper_bound(store, v), Bound.NORM
     if tight and hi > max(lo, est) * (1.0 + MAX_RTOL):

@@ -37,6 +37,7 @@ class SymmetricStore:
         self.diag = np.array(np.diagonal(self.H), dtype=np.float64)
         self._full = True  # upper triangle currently equals G
         self.last_diagonal_max = 0.0  # max |h_ii| of the last factorised fl(sign G - shift I)
+        self._last_trace = 0.0  # Σ |h_ii| of it
         self.restore()  # the stored matrix is the lower triangle, mirrored: exactly symmetric
 
     # ------------------------------------------------------------------ products
@@ -84,6 +85,7 @@ class SymmetricStore:
         """Cholesky ``RᵀR`` of ``fl(sign·G − shift·I)`` in the upper triangle; False if it breaks down."""
         dvals = self._rebuild_upper(sign, shift)
         self.last_diagonal_max = float(np.max(np.abs(dvals))) if self.N else 0.0
+        self._last_trace = float(np.sum(np.abs(dvals)))
         self._full = False
         _, info = lapack.dpotrf(self.H, lower=0, overwrite_a=1, clean=0)
         return info == 0
@@ -102,25 +104,26 @@ class SymmetricStore:
             raise RuntimeError(f"dpotrs failed with info = {info}")
         return y
 
-    def factor_rounding_bound(self) -> float:
-        """Bound on ``‖RᵀR − H‖₂`` for the current factor: ``γ_{N+1}·min(‖R‖_F², ‖ |Rᵀ||R| ‖_∞)``.
+    def factor_rounding_bound(self, tight_below: float = 0.0) -> float:
+        """Bound on ``‖RᵀR − H‖₂`` for the current factor of ``H = fl(sign·G − shift·I)``.
 
-        Higham Thm 10.3: ``|ΔH| ≤ γ_{N+1}|Rᵀ||R|``; for the non-negative symmetric
-        ``|Rᵀ||R|`` the 2-norm is at most its ∞-norm and at most ``Σ ‖r_i‖² = ‖R‖_F²``.
+        Higham Thm 10.3: ``|ΔH| ≤ γ_{N+1}|Rᵀ||R|``, and for the non-negative
+        symmetric ``|Rᵀ||R|`` the 2-norm is at most ``Σ ‖r_i‖² ≤ Σ h_ii/(1 − γ_{N+1})``
+        (the diagonal of ``RᵀR = H + ΔH``; no pass over R).  When that exceeds
+        ``tight_below``, the ∞-norm ``max(|Rᵀ|(|R| 1))`` is computed as well
+        (two blocked passes) and the smaller bound is returned.
         """
-        fro2 = 0.0
+        g = gamma(self.N + 1)
+        bound = g / (1.0 - g) * self._last_trace * SAFETY
+        if bound <= tight_below:
+            return bound
         ones = np.ones(self.N)
         s = np.zeros(self.N)  # |R| 1
-        blocks = []
         for j0 in range(0, self.N, BLOCK):
             j1 = min(j0 + BLOCK, self.N)
-            P = np.abs(np.triu(self.H[:j1, j0:j1], -j0))  # R[i, j] with i <= j
-            fro2 += float(np.sum(P * P))
-            s[:j1] += P @ ones[j0:j1]
-            blocks.append((j0, j1))
-        # |Rᵀ| (|R| 1): column block j of Rᵀ's rows
-        t = np.zeros(self.N)
-        for j0, j1 in blocks:
-            P = np.abs(np.triu(self.H[:j1, j0:j1], -j0))
-            t[j0:j1] = P.T @ s[:j1]
-        return gamma(self.N + 1) * min(fro2, float(np.max(t))) * SAFETY
+            s[:j1] += np.abs(np.triu(self.H[:j1, j0:j1], -j0)) @ ones[j0:j1]  # R[i, j] with i <= j
+        t = np.zeros(self.N)  # |Rᵀ| s
+        for j0 in range(0, self.N, BLOCK):
+            j1 = min(j0 + BLOCK, self.N)
+            t[j0:j1] = np.abs(np.triu(self.H[:j1, j0:j1], -j0)).T @ s[:j1]
+        return min(bound, g * float(np.max(t)) * (1.0 + gamma(2 * self.N)) * SAFETY)
