@@ -27,3 +27,10 @@ def test_help_and_version_do_not_import_sympy_or_matplotlib(argv):
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert "sympy" not in loaded and "matplotlib" not in loaded, loaded
     assert "scipy" not in loaded and "sklearn" not in loaded, loaded  # help needs no numerics at all
+
+
+def test_a_verify_run_does_not_import_sympy_or_matplotlib():
+    argv = ["verify", "--dataset", "sphere", "--n", "20", "--d0", "5", "--width", "40", "--json"]
+    out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=300)
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "sympy" not in loaded and "matplotlib" not in loaded, loaded

@@ -192,17 +192,15 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     geom = sample_geometry(X)
     lap("data_spectra")
 
-    say("forward pass and phi(W0 X) spectrum")
+    say("forward pass, sigma_max(V0)")
     fw = forward(params, X, act)
-    sa = spectra.matrix_singular_extremes(fw.A)
-    if d1 < n:
-        sa = spectra.structural_zero(sa.lambda_max, f"d1 = {d1} < n = {n}: phi(W0 X) is d1 x n, so its rank is at most d1 < n", sa.lambda_max_interval)
     sv0 = spectra.matrix_singular_extremes(params.V)
     lap("phi_spectrum")
 
-    say("Jacobian spectra (structured Gram, or matrix-free Lanczos when it does not fit)")
-    ext = jacobian_extremes(params.V, fw.A, fw.B, X, ("both", "first"), config.seed)
-    sj, sw = ext["both"], ext["first"]
+    say("phi(W0 X) and Jacobian spectra (one structured Gram, or matrix-free Lanczos when it does not fit)")
+    # mu_Phi = sigma_min(phi(W0 X)) from the V-block Gram A^T A, formed once and shared with J J^T
+    ext = jacobian_extremes(params.V, fw.A, fw.B, X, ("both", "first", "second"), config.seed)
+    sa, sj, sw = ext["second"], ext["both"], ext["first"]
     sj = _floor_by_v_block(sj, sa)
     lap("jacobian_spectrum")
 

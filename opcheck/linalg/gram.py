@@ -91,13 +91,15 @@ def form_w_block(H: np.ndarray, V: np.ndarray, chunks: Chunks, X: np.ndarray) ->
     return H
 
 
-def add_v_block(H: np.ndarray, d2: int, chunks: Chunks) -> np.ndarray:
-    """Lower triangle of H += ``I_d2 ⊗ AᵀA`` (dsyrk with β = 1 when d2 = 1, else through one n × n AᵀA)."""
-    if d2 == 1:
+def add_v_block(H: np.ndarray, d2: int, chunks: Chunks, AtA: np.ndarray | None = None) -> np.ndarray:
+    """Lower triangle of H += ``I_d2 ⊗ AᵀA``: from a given ``AtA`` (its lower triangle), else by
+    dsyrk with β = 1 straight into H when d2 = 1, else through one n × n AᵀA."""
+    if AtA is None and d2 == 1:
         for _c, A, _B in chunks():
             H = blas.dsyrk(1.0, np.asfortranarray(A), beta=1.0, c=H, trans=1, lower=1, overwrite_c=1)
         return H
-    AtA = form_v_block(chunks)
+    if AtA is None:
+        AtA = form_v_block(chunks)
     n = AtA.shape[0]
     for k in range(d2):
         blk = H[k * n : (k + 1) * n, k * n : (k + 1) * n]

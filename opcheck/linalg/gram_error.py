@@ -5,9 +5,10 @@ stored A, B, V, X.  The structured evaluation rounds: the stacked factor
 ``S = diag(V_k) B`` (one rounding), ``SᵀS`` (inner length d1), ``K = XᵀX`` (d0),
 the Hadamard product (one) and the V-block addition (one), so elementwise
 
-    |fl(G) − G| ≤ γ_m · |J||J|ᵀ,   m = d1 (V-block), d0 + d1 + 3 (W-block), d0 + d1 + 4 (full),
+    |fl(G) − G| ≤ γ_m · |J||J|ᵀ,   m = d1 (V-block), d0 + d1 + 3 (W-block), d0 + 2 d1 + 6 (full),
 
-because ``|J_W||J_W|ᵀ = (|X|ᵀ|X|) ⊙ (|S|ᵀ|S|)`` and ``|J_V||J_V|ᵀ = I ⊗ |A|ᵀ|A|``.
+because ``|J_W||J_W|ᵀ = (|X|ᵀ|X|) ⊙ (|S|ᵀ|S|)`` and ``|J_V||J_V|ᵀ = I ⊗ |A|ᵀ|A|`` (the full
+Gram's m also covers AᵀA accumulated by dsyrk on top of the W-block, β = 1).
 For the non-negative symmetric ``M = |J||J|ᵀ``, ``‖M‖₂ ≤ min(‖J‖_F², max(M 1))``;
 ``M 1 = |J| (|J|ᵀ 1)`` costs two products with the absolute factors, evaluated in
 row chunks of W so no d1 × n absolute copy is held.
@@ -87,7 +88,7 @@ def abs_gram_norm(block: str, V, A, B, X) -> float:
 
 def inner_length(block: str, d0: int, d1: int) -> int:
     """m in ``γ_m``: the rounding steps one Gram entry goes through (module docstring)."""
-    return {"second": d1, "first": d0 + d1 + 3, "both": d0 + d1 + 4}[block]
+    return {"second": d1, "first": d0 + d1 + 3, "both": d0 + 2 * d1 + 6}[block]
 
 
 def formation_error(block: str, V, A, B, X) -> float:

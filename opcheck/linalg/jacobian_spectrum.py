@@ -23,6 +23,7 @@ from opcheck._runtime import memory
 from opcheck.linalg import gram, gram_error, spectra
 from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
 from opcheck.linalg.jacobian import jvp, vjp
+from opcheck.linalg.symmetric_store import SymmetricStore
 
 BLOCKS = ("both", "first", "second")
 
@@ -50,6 +51,9 @@ def _matvec(block: str, V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarr
     return mv
 
 
+ORDER = ("second", "first", "both")  # processing order: A^T A, then the W-block, then W-block + V-block in the same array
+
+
 def jacobian_extremes(
     V: np.ndarray,
     A: np.ndarray,
@@ -59,43 +63,52 @@ def jacobian_extremes(
     seed: int = 0,
     K: np.ndarray | None = None,
 ) -> dict[str, spectra.Extremes]:
-    """λ_min, λ_max of each requested block's Gram at (V, A = φ(WX), B = φ'(WX))."""
+    """Certified λ_min, λ_max of each requested block's Gram at (V, A = φ(WX), B = φ'(WX)).
+
+    Formed path: one Fortran N × N array holds the W-block Gram (``first``), then,
+    with ``I ⊗ AᵀA`` added in place, the full Gram (``both``); ``AᵀA`` itself
+    (``second``, whose λ_min is μ_Φ²) is formed once and shared.  ``K`` is accepted
+    for compatibility and unused (K's panels come from X).
+    """
     d1, n = A.shape
     d2, d0 = V.shape[0], X.shape[0]
-    K = X.T @ X if K is None else K
-    formed = memory.fits(gram.gram_bytes(n, d1, d2))
+    N = d2 * n
+    wanted = [b for b in ORDER if b in blocks]
+    share = "second" in wanted and "both" in wanted
+    formed = memory.fits(gram.gram_bytes(n, d1, d2, with_v_block_copy=share))
+    src = gram.array_chunks(A, B)
     out: dict[str, spectra.Extremes] = {}
-    w_gram: np.ndarray | None = None  # shared by 'both' and 'first'
-    for block in blocks:
+    H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)
+    AtA: np.ndarray | None = None
+    for block in wanted:
         size, rank, reason = _rank_bound(block, n, d0, d1, d2)
-        mv = _matvec(block, V, A, B, X)
-        if block == "second":
-            G = gram.v_block_gram(A) if memory.fits(memory.float64_bytes((n, n), (n, n))) else None
-        elif formed:
-            if w_gram is None:
-                w_gram = gram.w_block_gram(V, B, K)
-            keep = block == "both" and "first" in blocks[blocks.index(block) + 1 :]
-            if block == "both":
-                G = gram.jacobian_gram(V, A, B, K, w_block=w_gram.copy() if keep else w_gram)
-                if not keep:
-                    w_gram = None
-            else:
-                G, w_gram = w_gram, None
-        else:
-            G = None
         Vb = V[:1] if block == "second" else V  # the V-block Gram is A^T A, of order n
         if rank < size:
-            top = spectra.top_eigenvalue((lambda u, G=G: G @ u) if G is not None else mv, size, seed)
+            top = spectra.top_eigenvalue(_matvec(block, V, A, B, X), size, seed)
             out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly", _top_interval(block, Vb, A, B, X, top))
-        elif G is not None:
-            out[block] = spectra.gram_extremes(G, seed, gram_error.formation_error(block, Vb, A, B, X))  # G is overwritten
+            continue
+        ferr = gram_error.formation_error(block, Vb, A, B, X)
+        if block == "second" and memory.fits(gram.gram_bytes(n, d1, 1)):
+            store = SymmetricStore(gram.form_v_block(src))
+            out[block] = spectra.store_extremes(store, seed, ferr)
+            AtA = store.restore() if share and formed else None
+        elif block != "second" and formed:
+            if H is None:
+                H = gram.form_w_block(gram.new_gram(N), V, src, X)
+            if block == "both":
+                H = gram.add_v_block(H, d2, src, AtA)
+                AtA = None
+            store = SymmetricStore(H)
+            out[block] = spectra.store_extremes(store, seed, ferr)
+            H = store.restore() if block == "first" and "both" in wanted else None
         else:
             out[block] = spectra.operator_extremes(
-                mv, size, seed,
+                _matvec(block, V, A, B, X), size, seed,
                 rayleigh=lambda u, block=block, Vb=Vb: gram_error.rayleigh_factored(block, Vb, A, B, X, u),
                 upper_bound=gram_error.operator_norm_bound(block, Vb, A, B, X),
             )
-        del G
+    if "both" in wanted and "first" in wanted and H is not None:  # pragma: no cover - defensive: H is always consumed
+        del H
     return out
 
 

@@ -150,8 +150,12 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
     certify λ_max by a Cholesky of ``tI − G`` when the norm bounds are not
     within ``MAX_RTOL`` (one extra factorisation).
     """
-    N = G.shape[0]
-    store = SymmetricStore(G)
+    return store_extremes(SymmetricStore(G), seed, formation_error, psd, tight_max)
+
+
+def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True) -> Extremes:
+    """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards)."""
+    N = store.N
     if N <= DENSE_LIMIT:
         w, U = linalg.eigh(np.array(store.H), check_finite=False)
         slack = N * EPS * max(abs(w[0]), abs(w[-1]), 1e-300)

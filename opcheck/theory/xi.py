@@ -19,14 +19,16 @@ assumption σ_min ≃ 1 only where that rank bound allows it.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from opcheck.model.activations import Activation
 from opcheck._runtime import validation
 from opcheck.errors import InputError
 from opcheck.linalg.khatri_rao import symmetric_rank_bound
-from opcheck.theory import symbols as S
-from opcheck.theory.registry import XI
+
+# The registry's XI (sympy) is the source of truth; verify evaluates this float twin so that
+# it never imports sympy (start-up, issue 11).  tests/test_xi_twin.py keeps the two equal.
 
 ZERO_TOL = 1e-12
 #: largest t tried when ``--t`` is not given (the best t is the smallest width)
@@ -60,6 +62,11 @@ class XiValue:
         }
 
 
+def xi_float(c0: float, ct: float, t: int) -> float:
+    """The registry's ``XI = c0 (t!)^{3/2} / (√2 c_t³)`` in floating point (no sympy)."""
+    return c0 * math.factorial(t) ** 1.5 / (math.sqrt(2.0) * ct**3)
+
+
 def zero_tol(order: int, scale: float) -> float:
     """Below this |c_order(scale)| counts as zero."""
     return ZERO_TOL * min(scale, 1.0) ** max(order, 1)
@@ -72,7 +79,7 @@ def xi_from_coefficients(coeffs, t: int, scale: float, label: str, name: str) ->
         return XiValue(t, scale, label, c0, ct, None, f"c_{t} = 0 for {name}: (20) gives no bound at t = {t}")
     if abs(c0) < zero_tol(0, scale):
         return XiValue(t, scale, label, c0, ct, None, f"c_0 = 0 for {name}: xi (which rests on nu^2 ~ c0^2 d1 n) is not applicable")
-    value = float(XI.subs({S.c0: abs(c0), S.ct: abs(ct), S.t: t}).evalf(30))
+    value = xi_float(abs(c0), abs(ct), t)
     return XiValue(t, scale, label, c0, ct, value, "")
 
 
