@@ -8,10 +8,10 @@ key           statement                                              implied val
 ============  =====================================================  ===================
 ``c9``        (9)   h0 ≤ C9 · α_f μ⁶ / (β² ν²)                        h0 β² ν² / (α_f μ⁶)
 ``c13``       (13)  η ≤ C13 · μ² / D,  D = β‖∇f‖ + βμ² + β_f ν²       η D / μ²
-``c14``       (14)  h_i ≤ (1 − C14 η α_f μ²)^i h0                     largest C14 the curve obeys
+``c14``       (14)  h_i ≤ (1 − C14 η α_f μ²)^i h0                     largest: C14 the curve obeys
 ``c_path``    Lemma 2  ℓ ≤ C_path · ν √h0 / (μ² √α_f)                 ℓ_measured μ² √α_f/(ν √h0)
-``c20``       (20)  d1 ≥ C20 · ξ_t σ_max(X)² √n / σ_min(X^{*t})³      d1 σ_min³/(ξ_t σ_max² √n)
-``c21``       (21)  d1 ≥ C21 · n^{3/2} / d0                           d1 d0 / n^{3/2}
+``c20``       (20)  d1 ≥ C20 · ξ_t σ_max(X)² √n / σ_min(X^{*t})³      largest: d1 σ_min³/(ξ_t σ_max² √n)
+``c21``       (21)  d1 ≥ C21 · n^{3/2} / d0                           largest: d1 d0 / n^{3/2}
 ============  =====================================================  ===================
 
 For (9), (13), Lemma 2, (20), (21) the implied value is the *smallest* constant
@@ -56,8 +56,9 @@ STATEMENT = {
     ConstantKey.C21: "(21): d1 >= C21 n^(3/2) / d0",
 }
 
-#: True where a larger constant makes the statement easier to satisfy (the implied value is a minimum)
-SMALLEST_IS_IMPLIED = {k: k is not ConstantKey.C14 for k in ConstantKey}
+#: True where a larger constant makes the statement easier to satisfy, so the implied value is the
+#: smallest constant that works ((9), (13), Lemma 2); False for (14), (20), (21), where it is the largest
+SMALLEST_IS_IMPLIED = {k: k in (ConstantKey.C9, ConstantKey.C13, ConstantKey.C_PATH) for k in ConstantKey}
 
 #: default of C14 [derived]: PL of h on the ball with α_f (μ/2)² and the descent lemma
 C14_DEFAULT = 0.25
@@ -116,7 +117,7 @@ class Constants:
             k.value: {
                 "value": self.get(k),
                 "statement": STATEMENT[k],
-                "set_by": "user" if k in self.user_set else ("--constant" if k is ConstantKey.C9 else "mapping from --constant (docs/theory.md)" if k in (ConstantKey.C_PATH, ConstantKey.C20, ConstantKey.C21) else "default [derived]"),
+                "set_by": "--constant" if k is ConstantKey.C9 else ("user" if k in self.user_set else "mapping from --constant (docs/theory.md)" if k in (ConstantKey.C_PATH, ConstantKey.C20, ConstantKey.C21) else "default [derived]"),
             }
             for k in ConstantKey
         }

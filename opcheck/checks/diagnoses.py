@@ -52,7 +52,7 @@ def sample_geometry(X: np.ndarray) -> SampleGeometry:
     U = X / np.where(norms > 0, norms, 1.0)
     K = U.T @ U
     np.fill_diagonal(K, -np.inf)
-    max_cos = float(K.max()) if n > 1 else -1.0
+    max_cos = min(float(K.max()), 1.0) if n > 1 else -1.0
     dup_mask = K >= DUPLICATE_COSINE
     later = np.triu(dup_mask, 1)
     is_dup = later.any(axis=0)  # column j duplicates some earlier i
@@ -95,6 +95,7 @@ def causes(geom: SampleGeometry, d1: int, mu: float, act: Activation, standardiz
         good = ", ".join(admissible_activations())
         out.append(Cause(CauseKey.UNBOUNDED_SECOND_DERIVATIVE, f"sup|phi''| = inf for {act.name} (not twice differentiable), so beta_Phi and the implied constant of (9) are infinite "
                          f"whatever mu_Phi is; activations satisfying Assumption 2: {good}."))
-    if mu <= 0 and not any(c.key in (CauseKey.WIDTH_BELOW_N, CauseKey.DUPLICATE_SAMPLES) for c in out):
-        out.append(Cause(CauseKey.MU_PHI_ZERO, "mu_Phi = 0 at the resolution of the SVD of phi(W0 X)."))
+    if mu <= 0 and not any(c.key in (CauseKey.WIDTH_BELOW_N, CauseKey.DUPLICATE_SAMPLES, CauseKey.NEAR_PARALLEL_SAMPLES) for c in out):
+        out.append(Cause(CauseKey.MU_PHI_ZERO, "mu_Phi = 0: lambda_min of phi(W0 X)^T phi(W0 X) is not certified above 0 (below the Gram's rounding floor); "
+                         "no duplicate or nearly parallel samples were found, so the cause is the width or the init scale."))
     return tuple(out)

@@ -30,16 +30,16 @@ def verdict(conds: list[Condition], f: Facts) -> list[str]:
     for c in failed:
         if c.key is K.INITIAL_LOSS_9:
             lines += _nine(f)
-            if not math.isfinite(f.l3.c_needed):
+            if not math.isfinite(f.l3.c_needed) and not cause_lines_done:
                 lines += [x.sentence for x in f.causes]
                 cause_lines_done = True
         elif c.key is K.MU_PHI_POSITIVE and not cause_lines_done:
             lines += [x.sentence for x in f.causes if x.key is not CauseKey.UNBOUNDED_SECOND_DERIVATIVE] or [f"mu_Phi = 0: {c.detail}."]
             cause_lines_done = True
         elif c.key is K.WIDTH_20 and f.best_init is not None:
-            lines.append(f"(20) would hold at width d1 >= {ceil_width(f.best_init.required_width)} (t = {f.best_init.t}, C20 = {C.c20:.4g}, c_i at the measured omega1).")
+            lines.append(f"(20) would hold at width d1 >= {width_text(ceil_width(f.best_init.required_width))} (t = {f.best_init.t}, C20 = {C.c20:.4g}, c_i at the measured omega1).")
         elif c.key is K.HEADLINE_21:
-            lines.append(f"(21) would hold at width d1 >= {ceil_width(f.headline)} (C21 = {C.c21:.4g}).")
+            lines.append(f"(21) would hold at width d1 >= {width_text(ceil_width(f.headline))} (C21 = {C.c21:.4g}).")
         elif c.key is K.INIT_SCALE_19:
             how = "the loaded parameters" if f.loaded else f"the {f.nominal.scheme} draw"
             lines.append(f"(19) fails: {how} have measured kappa_init = {f.init.kappa:.4g} > {f.kappa_max:g}; lower omega1 omega2 (e.g. --init lecun).")
@@ -54,6 +54,13 @@ def verdict(conds: list[Condition], f: Facts) -> list[str]:
     return lines
 
 
+def width_text(w: int | None) -> str:
+    """An integer width as digits below 1e9, else in scientific notation (never cut)."""
+    if w is None:
+        return "n/a"
+    return str(w) if w < 1e9 else f"{float(w):.4g}"
+
+
 def _nine(f: Facts) -> list[str]:
     C = f.constants
     cn = f.l3.c_needed
@@ -61,7 +68,7 @@ def _nine(f: Facts) -> list[str]:
     if math.isfinite(cn):
         ext = f.extrapolation
         where = (f" Continuing this point along the derived scaling model (local slope {ext.local_slope:.3g}, asymptotically d1^{ext.asymptotic_slope:g}), "
-                 f"(9) would hold with C9 = {C.c9:g} near d1 = {ext.width} [derived extrapolation; `opcheck report` measures the trend].") if ext.width is not None else ""
+                 f"(9) would hold with C9 = {C.c9:g} near d1 = {width_text(ext.width)} [derived extrapolation; `opcheck report` measures the trend].") if ext.width is not None else ""
         out.append(f"(9) needs its constant to be at least C_needed = {cn:.4g} (you set C9 = {C.c9:g}).{where}")
     out.append("(9) is a sufficient condition, not a necessary one: gradient descent may still converge; run with --train to see what it does.")
     return out

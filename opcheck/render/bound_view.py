@@ -5,13 +5,14 @@ Formats only: every number shown was computed by :mod:`opcheck.theory.compute`.
 from __future__ import annotations
 
 import math
+import os
 import sys
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from opcheck.render import json_out
+from opcheck.render.layout import print_rows
 from opcheck.theory.bound_result import BoundReport, TheoremRow
 from opcheck.theory.evaluate import Number
 
@@ -20,7 +21,7 @@ HIGHLIGHT = "bold cyan"
 
 # ------------------------------------------------------------------ formatting
 def big(x: Number | None, integer: bool = True) -> str:
-    """A width/count: grouped digits below 1e9, scientific above, 10^k beyond float64."""
+    """A width/count: the integer ⌈x⌉ with grouped digits below 1e9, scientific above, 10^k beyond float64."""
     if x is None:
         return "n/a"
     if not math.isfinite(x.value):
@@ -28,12 +29,14 @@ def big(x: Number | None, integer: bool = True) -> str:
     return count(x.value, integer)
 
 
-def count(v: float | None, integer: bool = True) -> str:
+def count(v: float | None, integer: bool = True, down: bool = False) -> str:
+    """Widths and parameter counts are integers: ⌈v⌉ (``down``: ⌊v⌋, for the largest n certified)."""
     if v is None or not math.isfinite(v):
         return "n/a"
-    if 1 <= abs(v) < 1e9:
-        return f"{v:,.0f}" if integer and abs(v - round(v)) < 1e-6 * max(1.0, abs(v)) else f"{v:,.1f}"
-    return f"{v:.3e}" if v != 0 else "0"
+    if abs(v) < 1e9:
+        k = math.floor(v * (1 + 1e-12)) if down else math.ceil(v * (1 - 1e-12))
+        return f"{k:,}"
+    return f"{v:.3e}"
 
 
 def small(v: float | None, digits: int = 4) -> str:
@@ -76,91 +79,77 @@ def T(s: object, style: str = "") -> Text:
 
 def _console() -> Console:
     console = Console(file=sys.stdout)
-    if not console.is_terminal:
+    if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(file=sys.stdout, width=160)
     return console
 
 
-def _formula(text: str, latex: bool, row_latex: str) -> str:
-    return row_latex if latex else text
+def _flat(text: object) -> str:
+    return str(text)
 
 
-def _width_cell(row: TheoremRow) -> Text:
-    cell = Text(big(row.required_width))
-    if row.t is not None:
-        cell.append(f"  (t = {row.t})", style="dim")
+def _width_cell(row: TheoremRow) -> str:
+    cell = big(row.required_width) + (f" (t = {row.t})" if row.t is not None else "")
     if row.omega1_width is not None:
-        cell.append("\nomega1 scale: " + big(row.omega1_width), style="magenta")
-        if row.omega1_t is not None:
-            cell.append(f"  (t = {row.omega1_t}) [derived]", style="dim magenta")
+        cell += "\nomega1 scale: " + big(row.omega1_width) + (f" (t = {row.omega1_t}) [derived]" if row.omega1_t is not None else "")
     return cell
 
 
-def _n_cell(row: TheoremRow) -> Text:
-    cell = Text(count(None if row.solved_n is None else math.floor(row.solved_n * (1 + 1e-12))))
-    if row.t is not None:
-        cell.append(f"  (t = {row.t})", style="dim")
+def _n_cell(row: TheoremRow) -> str:
+    cell = count(row.solved_n, down=True) + (f" (t = {row.t})" if row.t is not None else "")
     if row.omega1_solved_n is not None:
-        cell.append("\nomega1 scale: " + count(math.floor(row.omega1_solved_n * (1 + 1e-12))), style="magenta")
-        if row.omega1_t is not None:
-            cell.append(f"  (t = {row.omega1_t}) [derived]", style="dim magenta")
+        cell += "\nomega1 scale: " + count(row.omega1_solved_n, down=True) + (f" (t = {row.omega1_t}) [derived]" if row.omega1_t is not None else "")
     return cell
 
 
-def _theorem_table(report: BoundReport, latex: bool) -> Table:
+def _theorem_table(console: Console, report: BoundReport, latex: bool) -> None:
     d1_mode = report.solve_for == "d1"
     inputs = {v.name: v.value for v in report.inputs}
     if d1_mode:
         title = f"Width each theorem requires (n = {inputs.get('n')}, d0 = {inputs.get('d0')}), smallest first"
+        headers = ["theorem", "setting", "required d1", "parameters", "x (21)", "exp. in n", "source"]
     else:
         title = f"Largest n each theorem certifies at width d1 = {count(inputs.get('width'))} (d0 = {inputs.get('d0')}), largest first"
-    table = Table(title=T(title), show_lines=True, title_justify="left")
-    table.add_column("theorem")
-    table.add_column("setting" if d1_mode else "formula (d1 >=)", overflow="fold")
-    if d1_mode:
-        table.add_column("formula (d1 >=)", overflow="fold")
-        table.add_column("required d1", justify="right")
-        table.add_column("parameters", justify="right")
-        table.add_column("x (21)", justify="right")
-    else:
-        table.add_column("largest n", justify="right")
-        table.add_column("d1 at that n", justify="right")
-        table.add_column("parameters at d1", justify="right")
-        table.add_column("n(21) / n", justify="right")
-    table.add_column("exp. in n", justify="right")
-    table.add_column("source")
+        headers = ["theorem", "largest n", "d1 at that n", "parameters at d1", "n(21) / n", "exp. in n", "source"]
+    rows, styles = [], []
     for row in report.theorems:
-        name = Text(row.name + ("\n" + row.trained), style=HIGHLIGHT if row.this_paper else "")
-        name.append(f"\n[{row.key}]", style="dim")
-        formula = T(_formula(row.pretty, latex, row.latex))
+        name = f"{row.name}\n{row.trained}\n[{row.key}]"
+        src = source_label(row) + (f"\n{row.note}" if row.note else "")
         if d1_mode:
-            cells = [name, T(row.setting), formula, _width_cell(row), T(big(row.parameters)), T(factor(row.factor))]
+            rows.append([name, row.setting, _width_cell(row), big(row.parameters), factor(row.factor), exponent(row), src])
         else:
-            cells = [name, formula, _n_cell(row), T(big(row.required_width)), T(big(row.parameters)), T(factor(row.factor))]
-        src = Text(source_label(row))
-        if row.note:
-            src.append("\n" + row.note, style="dim")
-        table.add_row(*cells, T(exponent(row)), src, style=HIGHLIGHT if row.reference else None)
-    return table
+            rows.append([name, _n_cell(row), big(row.required_width), big(row.parameters), factor(row.factor), exponent(row), src])
+        styles.append(HIGHLIGHT if row.reference else ("cyan" if row.this_paper else ""))
+    print_rows(console, title, headers, rows, styles=styles,
+               line=lambda r: " · ".join(x.replace("\n", " ") for x in r[:1]) + " — " + "; ".join(
+                   f"{h}: {c}".replace("\n", "; ") for h, c in zip(headers[1:], r[1:]) if c))
+    _formulas(console, "formulas (d1 >=)", [(row.key, row.latex if latex else row.pretty) for row in report.theorems], latex)
 
 
-def _per_t_table(report: BoundReport) -> Table:
+def _formulas(console: Console, title: str, items: list[tuple[str, str]], latex: bool) -> None:
+    """Formulas outside the tables: LaTeX as one copyable line each (never wrapped), else sympy's 2-D layout."""
+    console.print(T(title + (" (LaTeX)" if latex else ""), "bold"))
+    for key, formula in items:
+        if latex:
+            console.print(T(f"{key}: {formula}"), soft_wrap=True)
+        else:
+            console.print(T(f"[{key}]", "dim"))
+            console.print(T(formula), soft_wrap=True)
+
+
+def _per_t_table(console: Console, report: BoundReport) -> None:
     d1_mode = report.solve_for == "d1"
     has_data = any(r.sigma_min_data is not None for r in report.per_t)
-    table = Table(title=T("(20) per t: xi_t = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3) [derived], c_i at unit scale (1) and at omega1 (w1)"), title_justify="left")
-    for col in ("t", "c0(1)", "c_t(1)", "xi_t(1)", "c0(w1)", "c_t(w1)", "xi_t(w1)"):
-        table.add_column(col, justify="right")
+    headers = ["t", "c0(1)", "c_t(1)", "xi_t(1)", "c0(w1)", "c_t(w1)", "xi_t(w1)"]
     if d1_mode:
-        table.add_column("sigma_min(X^{*t}) assumed", justify="right")
+        headers.append("sigma_min(X^{*t}) assumed")
         if has_data:
-            table.add_column("sigma_min(X^{*t}) data", justify="right")
-            table.add_column("d1 (order analysis)", justify="right")
-        table.add_column("d1 unit scale", justify="right")
-        table.add_column("d1 omega1 scale", justify="right")
+            headers += ["sigma_min(X^{*t}) data", "d1 (order analysis)"]
+        headers += ["d1 unit scale", "d1 omega1 scale"]
     else:
-        table.add_column("largest n, unit scale", justify="right")
-        table.add_column("largest n, omega1 scale", justify="right")
-    table.add_column("note", overflow="fold", min_width=24)
+        headers += ["largest n, unit scale", "largest n, omega1 scale"]
+    headers.append("note")
+    rows = []
     for r in report.per_t:
         cells = [str(r.t), small(r.unit.c0), small(r.unit.ct), small(r.unit.xi), small(r.omega1.c0), small(r.omega1.ct), small(r.omega1.xi)]
         if d1_mode:
@@ -169,55 +158,44 @@ def _per_t_table(report: BoundReport) -> Table:
                 cells += [small(r.sigma_min_data), big(r.width_unit_assumed)]
             cells += [big(r.width_unit), big(r.width_omega1)]
         else:
-            cells += [count(r.n_unit, integer=False), count(r.n_omega1, integer=False)]
+            cells += [count(r.n_unit, down=True), count(r.n_omega1, down=True)]
         cells.append(r.note)
-        table.add_row(*[T(c) for c in cells])
-    return table
+        rows.append(cells)
+    print_rows(console, "(20) per t: xi_t = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3) [derived], c_i at unit scale (1) and at omega1 (w1)", headers,
+               [["t = " + c[0], *c[1:]] for c in rows])
 
 
-def _framework_table(report: BoundReport, latex: bool) -> Table:
-    table = Table(title=T("Framework formulas (Theorems 1-2, Lemma 1); values: order analysis [derived] at this paper's width (20)"), show_lines=True, title_justify="left")
-    table.add_column("formula")
-    table.add_column("statement", overflow="fold")
-    table.add_column("value", justify="right")
-    table.add_column("what the value is")
-    table.add_column("source")
+def _framework_table(console: Console, report: BoundReport, latex: bool) -> None:
+    rows = []
     for f in report.framework:
-        cells = (f"{f.name}\n[{f.key}]", f.latex if latex else f.pretty, small(None if f.value is None else f.value.value), f.value_name, f.source + ("\n" + f.note if f.note else ""))
-        table.add_row(*[T(c) for c in cells])
-    return table
+        value = ("not a rate (flagged)" if f.flag else small(None if f.value is None else f.value.value))
+        rows.append([f"{f.name} [{f.key}]", value, f.value_name, f.source + ("; " + f.note if f.note else "") + ("; FLAG: " + f.flag if f.flag else "")])
+    print_rows(console, "Framework formulas (Theorems 1-2, Lemma 1); values: order analysis [derived] at this paper's width (20)",
+               ["formula", "value", "what the value is", "source"], rows)
+    _formulas(console, "framework statements", [(f.key, f.latex if latex else f.pretty) for f in report.framework], latex)
 
 
-def _comparison_table(report: BoundReport) -> Table:
-    table = Table(title=T("Order-analysis assumptions vs the data"), title_justify="left")
-    for col, just in (("quantity", "left"), ("assumed", "right"), ("assumed from", "left"), ("data", "right"), ("note", "left")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for c in report.comparisons:
-        table.add_row(*[T(x) for x in (c.quantity, small(c.assumed), c.assumed_source, small(c.actual), c.note)])
-    return table
+def _comparison_table(console: Console, report: BoundReport) -> None:
+    rows = [[c.quantity, small(c.assumed), c.assumed_source, small(c.actual), c.note] for c in report.comparisons]
+    print_rows(console, "Order-analysis assumptions vs the data", ["quantity", "assumed", "assumed from", "data", "note"], rows)
 
 
-def _inputs_table(report: BoundReport) -> Table:
-    table = Table(title=T("Inputs"), title_justify="left")
-    for col in ("input", "value", "source", "note"):
-        table.add_column(col)
-    for v in report.inputs:
-        val = small(v.value) if isinstance(v.value, float) else str(v.value)
-        table.add_row(*[T(x) for x in (v.name, val, v.source, v.note)])
-    return table
+def _inputs_table(console: Console, report: BoundReport) -> None:
+    rows = [[v.name, small(v.value) if isinstance(v.value, float) else str(v.value), v.source, v.note] for v in report.inputs]
+    print_rows(console, "Inputs", ["input", "value", "source", "note"], rows)
 
 
 def render(report: BoundReport, latex: bool = False, console: Console | None = None) -> None:
-    """Rich tables: inputs, theorems (this paper highlighted), per-t xi, framework, data vs assumed, notes."""
+    """Inputs, theorems (this paper highlighted), formulas, per-t xi, framework, data vs assumed, notes — no number ever cut."""
     console = console or _console()
-    console.print(_inputs_table(report))
-    console.print(_theorem_table(report, latex))
+    _inputs_table(console, report)
+    _theorem_table(console, report, latex)
     if report.per_t:
-        console.print(_per_t_table(report))
+        _per_t_table(console, report)
     if report.comparisons:
-        console.print(_comparison_table(report))
+        _comparison_table(console, report)
     if report.framework:
-        console.print(_framework_table(report, latex))
+        _framework_table(console, report, latex)
     for note in report.activation_notes:
         console.print(T("Assumption 2 fails for this activation: " + note, "yellow"))
     for note in report.notes:
