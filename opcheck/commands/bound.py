@@ -35,7 +35,7 @@ THEOREMS = "Theorems"
 def register(app: typer.Typer) -> None:
     @app.command("bound", help=HELP)
     def bound(
-        data_arg: Annotated[Optional[str], typer.Argument(metavar="[DATA]", show_default=False, help="Samples (.npy/.npz/.csv, rows; - for stdin): the same as --data.")] = None,
+        data_arg: Annotated[Optional[str], typer.Argument(metavar="DATA", show_default=False, help="Samples (.npy/.npz/.csv, rows; - for stdin): the same as --data.")] = None,
         n: Annotated[Optional[int], option("--n", panel=DATA, help="Number of samples n (with --data: a seeded subset).")] = None,
         d0: Annotated[Optional[int], option("--d0", panel=DATA, help="Input dimension d0.")] = None,
         d2: Annotated[int, option("--d2", panel=DATA, help="Output dimension d2 (parameter counts only).")] = 1,

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-HELP = """Print the installed path of the manuals (theory.md: the mathematics every [derived] label cites; cli.md: every option).
+HELP = """Print the installed path of the manuals (theory.md: the mathematics behind every derived label; cli.md: every option).
 
 Examples:
 
@@ -20,7 +20,7 @@ Exit codes: 0 = printed; 2 = no such manual.
 def register(app: typer.Typer) -> None:
     @app.command("docs", help=HELP)
     def docs(
-        name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", show_default=False, help="One manual: theory, cli, numerics, report-format, findings-digits.")] = None,
+        name: Annotated[Optional[str], typer.Argument(metavar="NAME", show_default=False, help="One manual: theory, cli, numerics, report-format, findings-digits.")] = None,
     ) -> None:
         from opcheck._runtime.manuals import MANUALS, path
 

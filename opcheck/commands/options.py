@@ -91,7 +91,7 @@ def choice(*names: str, panel: str, help: str) -> typer.models.OptionInfo:
 
 # ----------------------------------------------------------------------- data
 DataFile = Annotated[Optional[Path], typer.Argument(
-    metavar="[DATA]", show_default=False,
+    metavar="DATA", show_default=False,
     help="Samples as rows: .npy (X), .npz (X and y or Y), or .csv. Default: --dataset digits.")]
 Dataset = Annotated[Optional[BuiltinData], choice(
     "--dataset", panel=DATA,

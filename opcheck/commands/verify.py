@@ -11,7 +11,9 @@ import typer
 from opcheck.commands import options as o
 from opcheck.commands.options import DATA, NETWORK, OUTPUT, TRAINING, option
 
-HELP = """Check the hypotheses of Theorem 3 on DATA at initialization: Lemma 3, conditions (9), (13), (19), (20), (21); with --train, run gradient descent and check the theorem's conclusions.
+HELP = """Is my network wide enough? Theorem 3's hypotheses on DATA at initialization.
+
+Checks Lemma 3 and conditions (9), (13), (19), (20), (21) at Theta0 without forming the Jacobian; with --train, runs gradient descent and checks the theorem's conclusions (Lemma 1, Lemma 2, rate (14)). Prints one line per condition and the verdict; -v shows every quantity, -q only the verdict.
 
 Examples:
 
