@@ -85,9 +85,12 @@ def form_w_block(H: np.ndarray, V: np.ndarray, chunks: Chunks, X: np.ndarray) ->
     if beta == 0.0:
         H[...] = 0.0
     Xt = np.tile(X, (1, d2)) if d2 > 1 else X
-    for j0 in range(0, d2 * n, PANEL):
-        j1 = min(j0 + PANEL, d2 * n)
-        H[j0:, j0:j1] *= Xt[:, j0:].T @ Xt[:, j0:j1]  # the tiled K, panel by panel (upper part is scratch)
+    # the upper part of each diagonal panel is uninitialised scratch (never read): garbage times K
+    # may be inf/NaN there, which must not trip the entry point's "numerical warnings are errors"
+    with np.errstate(invalid="ignore", over="ignore"):
+        for j0 in range(0, d2 * n, PANEL):
+            j1 = min(j0 + PANEL, d2 * n)
+            H[j0:, j0:j1] *= Xt[:, j0:].T @ Xt[:, j0:j1]  # the tiled K, panel by panel (upper part is scratch)
     return H
 
 
