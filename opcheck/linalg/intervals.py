@@ -53,6 +53,7 @@ class Bound(str, enum.Enum):
     RAYLEIGH = "Rayleigh quotient with its rounding bounded"
     GRAM_PSD = "a Gram matrix is positive semidefinite"
     NORM = "a norm bound (Frobenius, row sums or Collatz-Wielandt on |G|)"
+    V_BLOCK = "J J^T >= I (x) A^T A (Weyl): the V-block's certified lower end"
     STRUCTURAL = "rank bound: exactly zero"
     NONE = "not certified"
 

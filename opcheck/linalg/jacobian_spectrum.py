@@ -15,6 +15,7 @@ W-block Gram when both are asked for.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -107,9 +108,19 @@ def jacobian_extremes(
                 rayleigh=lambda u, block=block, Vb=Vb: gram_error.rayleigh_factored(block, Vb, A, B, X, u),
                 upper_bound=gram_error.operator_norm_bound(block, Vb, A, B, X),
             )
-    if "both" in wanted and "first" in wanted and H is not None:  # pragma: no cover - defensive: H is always consumed
-        del H
+    if "both" in out and "second" in out:
+        out["both"] = floor_by_v_block(out["both"], out["second"])
     return out
+
+
+def floor_by_v_block(both: spectra.Extremes, second: spectra.Extremes) -> spectra.Extremes:
+    """Raise the certified lower end of λ_min(J Jᵀ) to that of λ_min(AᵀA): ``J Jᵀ = I ⊗ AᵀA + (PSD)``."""
+    iv, v_iv = both.lambda_min_interval, second.lambda_min_interval
+    if iv is None or v_iv is None or v_iv.lo <= iv.lo:
+        return both
+    raised = iv.with_lower(v_iv.lo, Bound.V_BLOCK)
+    note = both.note + ("; " if both.note else "") + f"lambda_min >= {v_iv.lo:.6g} certified by the V-block (J J^T >= I (x) A^T A)"
+    return replace(both, lambda_min_interval=raised, note=note)
 
 
 def _top_interval(block: str, V, A, B, X, estimate: float) -> SpectralInterval:

@@ -39,6 +39,8 @@ from opcheck.linalg.symmetric_store import SymmetricStore
 DENSE_LIMIT = 64  # above this order the Cholesky-based path is cheaper than a full eigh
 NCV = 20  # Lanczos basis size for formed matrices
 MAX_PRODUCTS = 100_000  # operator applications allowed to one Lanczos run
+FORMED_TOL = 1e-10  # Ritz tolerance on a formed G: the certified ends come from Rayleigh quotients (error ~ residual²)
+MATRIX_FREE_PRODUCTS = 2000  # per matrix-free Lanczos run: past this the interval, not more products, carries the answer
 MAX_RTOL = 1e-9  # λ_max is certified by a Cholesky of tI − G when cheaper bounds are wider than this
 EPS = np.finfo(np.float64).eps
 
@@ -165,11 +167,11 @@ def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float 
         iterations, method, extra = 1, Method.DENSE, ""
     else:
         v0 = seeding.rng(seed, "lanczos").standard_normal(N)
-        top = _top(store.matvec, N, v0, 1e-12)
+        top = _top(store.matvec, N, v0, FORMED_TOL)
         est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
         shift = N * EPS * abs(est_max)
         if store.factor(-shift):
-            low = _top(store.solve, N, v0, 1e-12)
+            low = _top(store.solve, N, v0, FORMED_TOL)
             est_min = 1.0 / low.value - shift
         else:  # G + shift I is not positive definite: λ_min is in the rounding floor
             c = 1.01 * est_max
@@ -235,7 +237,7 @@ def operator_ncv(N: int) -> int:
 
 def operator_product_cap(N: int) -> int:
     """Operator applications allowed to one matrix-free Lanczos run."""
-    return int(min(MAX_PRODUCTS, max(2000, 4 * N)))
+    return MATRIX_FREE_PRODUCTS
 
 
 def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], N: int, seed: int = 0) -> float:

@@ -1,0 +1,204 @@
+"""opcheck verify against the peers a user would otherwise write, measured side by side in one run.
+
+Same data for everyone: n = 1000 seeded rows of scikit-learn digits (d0 = 64, unit
+norm), scalar float targets (d2 = 1), LeCun W0, V0 (d1 = 2000), GELU, float64.
+
+  * whole process: ``opcheck verify data.npz --init-params theta0.npz --json`` against a
+    torch.func script (jacrev + vmap → J, J Jᵀ, eigvalsh) run as its own process;
+  * the kernel alone, in this process: opcheck's structured Gram plus its certified
+    extremes (:func:`opcheck.linalg.jacobian_spectrum.jacobian_extremes`, block
+    ``both``) against torch.func's NTK alone (J by jacrev + vmap, then J Jᵀ);
+  * agreement of σ_min(J) and σ_max(J) (relative, target ≤ 1e-6);
+  * GFLOP/s per opcheck stage against numpy's matmul rate on this machine;
+  * the digits size (n = 1000, d1 = 4000, d2 = 10 one-hot) whole process (target ≤ 20 s).
+
+Peers that are not installed (``pip install -e '.[bench]'`` brings torch) are skipped
+with a line saying so.  Targets (issue 11): ≥ 6x whole process, ≥ 20x kernel.
+Run:  .venv/bin/python benchmarks/bench_peers.py [--repeat 3] [--skip-digits]
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _timing import best_of  # noqa: E402
+
+N, D0, D1, D2 = 1000, 64, 2000, 1
+
+TORCH_SCRIPT = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np, torch
+from torch.func import jacrev, vmap
+torch.set_default_dtype(torch.float64)
+d, p = np.load(sys.argv[1]), np.load(sys.argv[2])
+X = torch.from_numpy(np.ascontiguousarray(d["X"]))            # n x d0, samples as rows
+W, V = torch.from_numpy(p["W0"]), torch.from_numpy(p["V0"])   # d1 x d0, d2 x d1
+def f(W, V, x):
+    return V @ torch.nn.functional.gelu(W @ x)                # exact erf GELU = x Phi(x)
+t1 = time.perf_counter()
+jw, jv = vmap(jacrev(f, argnums=(0, 1)), in_dims=(None, None, 0))(W, V, X)
+n, d2 = X.shape[0], V.shape[0]
+J = torch.cat([jw.reshape(n * d2, -1), jv.reshape(n * d2, -1)], dim=1)
+K = J @ J.T
+t2 = time.perf_counter()
+ev = torch.linalg.eigvalsh(K)
+t3 = time.perf_counter()
+print(json.dumps({"sigma_min": float(ev[0].clamp(min=0).sqrt()), "sigma_max": float(ev[-1].sqrt()),
+                  "ntk_seconds": t2 - t1, "eigvalsh_seconds": t3 - t2, "threads": torch.get_num_threads()}))
+"""
+
+
+def make_inputs(tmp: Path, n: int, d1: int, d2: int) -> tuple[Path, Path]:
+    """Seeded digits rows (unit norm), targets and LeCun (W0, V0), as the files both sides read."""
+    from sklearn.datasets import load_digits
+
+    from opcheck._runtime import seeding
+    from opcheck.model.network import init_scales, sample_params
+
+    digits = load_digits()
+    idx = np.sort(np.random.default_rng(0).choice(digits.data.shape[0], n, replace=False))
+    X = digits.data[idx].astype(np.float64)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = digits.target[idx]
+    labels = (y.astype(np.float64) / 9.0) if d2 == 1 else y.astype(np.int64)
+    data, theta = tmp / f"data_{d1}_{d2}.npz", tmp / f"theta0_{d1}_{d2}.npz"
+    np.savez(data, X=X, y=labels)
+    p = sample_params(init_scales("lecun", D0, d1, d2), D0, d1, d2, seeding.rng(0, "init"))
+    np.savez(theta, W0=p.W, V0=p.V)
+    return data, theta
+
+
+def run(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, list[float], str]:
+    times, out = [], ""
+    for _ in range(repeat):
+        t = time.perf_counter()
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        times.append(time.perf_counter() - t)
+        if res.returncode not in (0, 1):
+            raise RuntimeError(f"{cmd[:3]} failed ({res.returncode}): {res.stderr[-400:]}")
+        out = res.stdout
+    return statistics.median(times), times, out
+
+
+def opcheck_cmd(data: Path, theta: Path, d1: int) -> list[str]:
+    return [sys.executable, "-m", "opcheck", "verify", str(data), "--init-params", str(theta), "--width", str(d1), "--json"]
+
+
+def kernel_stages(data: Path, theta: Path, repeat: int) -> dict:
+    """opcheck's kernel in this process, stage by stage, with the flop counts of each stage."""
+    from opcheck.linalg import gram
+    from opcheck.linalg.jacobian_spectrum import jacobian_extremes
+    from opcheck.model.activations import get_activation
+
+    X = np.ascontiguousarray(np.load(data)["X"].T)
+    p = np.load(theta)
+    W, V = p["W0"], p["V0"]
+    act = get_activation("gelu")
+    n, d1 = X.shape[1], W.shape[0]
+    t_fwd, P = best_of(lambda: W @ X, repeat)
+    t_act, (A, B) = best_of(lambda: act.phi_and_dphi(P), repeat)
+    src = gram.array_chunks(A, B)
+    t_w, H = best_of(lambda: gram.form_w_block(gram.new_gram(n), V, src, X), repeat)
+    t_v, _ = best_of(lambda: gram.add_v_block(H.copy(order="F"), 1, src), repeat)
+    t_ext, ext = best_of(lambda: jacobian_extremes(V, A, B, X, ("both",)), repeat)
+    return {
+        "forward W X": (t_fwd, 2.0 * n * D0 * d1),
+        "phi, phi' (fused GELU)": (t_act, None),
+        "W-block Gram (dsyrk + K panels)": (t_w, float(n) ** 2 * d1 + float(n) ** 2 * D0),
+        "V-block A^T A added (dsyrk)": (t_v, float(n) ** 2 * d1),
+        "Gram + certified extremes (total)": (t_ext, None),
+        "_ext": ext["both"],
+        "_A": A,
+    }
+
+
+def torch_ntk_in_process(data: Path, theta: Path, repeat: int) -> float | None:
+    try:
+        import torch
+        from torch.func import jacrev, vmap
+    except ImportError:
+        return None
+    torch.set_default_dtype(torch.float64)
+    X = torch.from_numpy(np.ascontiguousarray(np.load(data)["X"]))
+    p = np.load(theta)
+    W, V = torch.from_numpy(p["W0"]), torch.from_numpy(p["V0"])
+
+    def f(W, V, x):
+        return V @ torch.nn.functional.gelu(W @ x)
+
+    def ntk():
+        jw, jv = vmap(jacrev(f, argnums=(0, 1)), in_dims=(None, None, 0))(W, V, X)
+        J = torch.cat([jw.reshape(X.shape[0] * V.shape[0], -1), jv.reshape(X.shape[0] * V.shape[0], -1)], dim=1)
+        return J @ J.T
+
+    return best_of(ntk, repeat)[0]
+
+
+def main(repeat: int = 3, digits: bool = True) -> None:
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (1 min) at start; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    m = 2000
+    a = np.random.default_rng(0).standard_normal((m, m))
+    t_mm, _ = best_of(lambda: a @ a, 3)
+    rate = 2.0 * m**3 / t_mm / 1e9
+    print(f"numpy matmul: {rate:.1f} GFLOP/s ({m}x{m} @ {m}x{m}, best of 3)")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        data, theta = make_inputs(tmp, N, D1, D2)
+        print(f"\nmid case: n = {N}, d0 = {D0}, d1 = {D1}, d2 = {D2} (digits rows, LeCun, GELU, float64)")
+        t_op, ts_op, out = run(opcheck_cmd(data, theta, D1), repeat)
+        res = json.loads(out)
+        q = res["quantities"]
+        print(f"  opcheck verify, whole process: {t_op:.2f} s median of {repeat} {['%.2f' % t for t in ts_op]}; stages {res['timings_seconds']}")
+        st = kernel_stages(data, theta, repeat)
+        ext = st.pop("_ext")
+        st.pop("_A")
+        for name, (t, flops) in st.items():
+            rate_s = f"{flops / t / 1e9:6.1f} GFLOP/s ({100 * flops / t / 1e9 / rate:4.0f} % of matmul)" if flops else ""
+            print(f"  {name:36s} {t * 1e3:8.1f} ms  {rate_s}")
+        t_kernel = st["Gram + certified extremes (total)"][0]
+        iv = ext.sigma_min_interval
+        print(f"  sigma_min(J) = {ext.sigma_min:.12g} in [{iv.lo:.12g}, {iv.hi:.12g}] (certified); sigma_max(J) = {ext.sigma_max:.12g}")
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print("  torch.func: not installed (pip install -e '.[bench]') - skipped")
+        else:
+            script = tmp / "peer_torch.py"
+            script.write_text(TORCH_SCRIPT)
+            t_pt, ts_pt, out_pt = run([sys.executable, str(script), str(data), str(theta)], repeat)
+            rt = json.loads(out_pt)
+            t_ntk = torch_ntk_in_process(data, theta, repeat)
+            print(f"  torch.func whole process:      {t_pt:.2f} s median of {repeat} {['%.2f' % t for t in ts_pt]} (its own NTK {rt['ntk_seconds']:.2f} s, eigvalsh {rt['eigvalsh_seconds']:.2f} s, {rt['threads']} threads)")
+            print(f"  torch.func NTK alone (J + J J^T, in this process, best of {repeat}): {t_ntk:.2f} s")
+            print(f"  ratio whole process: x{t_pt / t_op:.1f} (target >= 6);  kernel, opcheck Gram + certified extremes vs torch NTK alone: x{t_ntk / t_kernel:.1f} (target >= 20)")
+            for key in ("sigma_min", "sigma_max"):
+                ref = q[f"{key}_jacobian"]
+                print(f"  {key}(J): torch {rt[key]:.12g}, opcheck {ref:.12g}, relative difference {abs(rt[key] - ref) / ref:.1e} (target <= 1e-6)")
+        try:
+            import neural_tangents  # noqa: F401
+        except ImportError:
+            print("  neural-tangents: not installed - skipped")
+        if digits:
+            dd, dt = make_inputs(tmp, 1000, 4000, 10)
+            t_dg, ts_dg, out_dg = run(opcheck_cmd(dd, dt, 4000), 1)
+            r = json.loads(out_dg)
+            print(f"\ndigits size: n = 1000, d0 = 64, d1 = 4000, d2 = 10: opcheck verify whole process {t_dg:.1f} s (target <= 20 s); stages {r['timings_seconds']}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    rep = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
+    main(rep, "--skip-digits" not in sys.argv)
