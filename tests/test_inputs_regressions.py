@@ -355,3 +355,74 @@ def test_bound_accepts_data_positionally_and_does_not_suggest_a_missing_option(t
     one_line_error(res)
     assert "--no-normalize" not in res.err
     assert "--no-normalize" in invoke("verify", tmp_path / "z.npy").err
+
+
+# ------------------------------------------------------------------ finite options that used to be exit 3
+@pytest.mark.parametrize("option", [["--omega1", "1e200"], ["--omega2", "1e200"], ["--omega1", "1e-200"], ["--constant", "1e308"]])
+def test_extreme_scales_and_constants_in_verify_are_refused_with_the_range(tmp_path, X, option):
+    res = invoke("verify", _save(tmp_path, "x.npy", X=X), "--width", WIDTH, *option)
+    one_line_error(res)
+    assert f"{option[0]} must be in [" in res.err
+
+
+def test_init_params_at_1e200_are_refused_with_the_range(tmp_path, X):
+    rng = np.random.default_rng(2)
+    init = tmp_path / "init.npz"
+    np.savez(init, W0=rng.standard_normal((WIDTH, D0)) * 1e200, V0=rng.standard_normal((1, WIDTH)) * 1e200)
+    res = invoke("verify", _save(tmp_path, "x.npy", X=X), "--init-params", init)
+    one_line_error(res)
+    assert "RMS of W0" in res.err
+
+
+@pytest.mark.parametrize("command", [["bound", "--n", "1000", "--d0", "50"], ["report", "--quick"]])
+def test_constant_1e308_is_refused_in_bound_and_report(command):
+    res = invoke(*command, "--constant", "1e308")
+    one_line_error(res)
+    assert "--constant must be in [" in res.err
+
+
+@pytest.mark.parametrize("extra", [["--n", "100000000000000", "--d0", "10"], ["--n", "1000", "--d0", "50", "--lambda0", "1e-300"],
+                                   ["--n", "1000", "--d0", "50", "--delta", "1e-300"]])
+def test_bound_at_extreme_finite_inputs_runs(extra):
+    """The ratio to (21) overflowed (10**(log10 a - log10 b)): beyond float64 it is now inf (JSON null)."""
+    res = invoke("bound", *extra, "--json")
+    assert res.code == 0, res
+    assert "Warning" not in res.err
+    strict_json(res.out)
+
+
+def test_bound_solve_for_n_with_a_width_below_one_is_refused():
+    res = invoke("bound", "--solve-for", "n", "--width", "0.5", "--d0", "784")
+    one_line_error(res)
+    assert "--width must be in [1" in res.err
+
+
+def test_huge_steps_are_refused_by_the_planner_before_any_step(tmp_path, X):
+    res = invoke("verify", _save(tmp_path, "x.npy", X=X), "--width", WIDTH, "--train", "--steps", "99999999999999999999999", "--tol", "1e300")
+    one_line_error(res)
+    assert "gradient-descent trace" in res.err and "would need" in res.err
+
+
+def test_sigma_points_are_bounded_by_the_steps():
+    from opcheck.checks.gradient_descent import log_steps
+
+    assert log_steps(10, 1_000_000_000) == list(range(11))
+    assert log_steps(10**22, 3) == [0, 1, 10**22]  # Python ints beyond int64 used to break geomspace
+
+
+def test_huge_sigma_points_finish(tmp_path, X):
+    res = invoke("verify", _save(tmp_path, "x.npy", X=X), "--width", WIDTH, "--train", "--steps", "3", "--sigma-points", "1000000000", "--json")
+    assert res.code in (0, 1), res
+    doc = strict_json(res.out)
+    assert doc
+
+
+def test_huge_d2_at_small_n_is_refused_before_starting_with_the_figure():
+    res = invoke("verify", "--dataset", "sphere", "--n", "30", "--d0", "5", "--d2", "100000")
+    one_line_error(res)
+    assert "floating-point operations" in res.err and "order d2 n = 3000000" in res.err
+
+
+def test_time_budget_env_garbage_is_exit_two(monkeypatch):
+    monkeypatch.setenv("OPCHECK_TIME_BUDGET_S", "soon")
+    one_line_error(invoke("verify", "--dataset", "sphere", "--n", "30", "--d0", "5", "--d2", "100000"))

@@ -18,6 +18,7 @@ validator                 accepts                                       e.g.
 :func:`non_negative_int`  an integer >= 0                               ``--seed``, ``--sigma-points``
 :func:`int_at_least`      an integer >= a given minimum                 ``--t`` (>= 1), report ``--n`` (>= 4)
 :func:`fraction`          a finite real in [low, high) (or [low, high])  ``--test-fraction``
+:func:`magnitude`         a finite real in [low, high], low > 0          ``--omega1`` (:data:`SCALE_RANGE`), ``--constant``
 :func:`choice`            one of a fixed set of names (case-insensitive)  ``--train-layers``
 ========================  ============================================  ==========================
 
@@ -50,8 +51,11 @@ from typing import Any, Iterable, TypeVar
 from opcheck.errors import InputError
 
 __all__ = [
+    "CONSTANT_RANGE",
+    "SCALE_RANGE",
     "choice",
     "fraction",
+    "magnitude",
     "int_at_least",
     "non_negative",
     "non_negative_int",
@@ -131,6 +135,25 @@ def fraction(value: float | None, name: str, low: float = 0.0, high: float = 1.0
     inside = _is_real(value) and math.isfinite(value) and low <= value and (value <= high if include_high else value < high)
     if not inside:
         raise InputError(f"{name} must be in [{low:g}, {high:g}{']' if include_high else ')'}, got {value}")
+    return float(value)
+
+
+#: initial weight scales (``--omega1``, ``--omega2``, the RMS of ``--init-params``): beyond
+#: this range the Gram eigenvalues and Lemma 3's μ⁶ leave float64 (the theorem's (19)
+#: wants ω1 ω2 √(d0 d1) ≤ 2 anyway)
+SCALE_RANGE = (1e-12, 1e12)
+#: the universal constant C of the O(.) bounds: any value beyond this range means nothing
+#: about an O(1) constant and drives the widths C·n^{3/2}/d0 out of float64
+CONSTANT_RANGE = (1e-12, 1e12)
+
+
+def magnitude(value: float | None, name: str, low: float, high: float, why: str = "") -> float | None:
+    """A finite real in ``[low, high]`` (``low > 0``): first :func:`positive_finite`'s rule and
+    message, then ``"{name} must be in [low, high]{why}, got {value}"``."""
+    if positive_finite(value, name) is None:
+        return None
+    if not low <= value <= high:
+        raise InputError(f"{name} must be in [{low:g}, {high:g}]{why}, got {value}")
     return float(value)
 
 

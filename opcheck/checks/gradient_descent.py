@@ -131,12 +131,17 @@ class TrainingResult:
 
 
 def log_steps(last: int, count: int) -> list[int]:
-    """``count`` roughly log-spaced integers in [0, last], always with 0 and ``last``."""
+    """``count`` roughly log-spaced integers in [0, last], always with 0 and ``last``.
+
+    A count above ``last + 1`` means every step: there are no more to pick from.
+    """
     if count <= 0 or last < 0:
         return []
     if last == 0 or count == 1:
         return [0] if count == 1 else sorted({0, last})
-    pts = {0, last} | {int(round(s)) for s in np.geomspace(1, last, max(count - 1, 1))}
+    if count >= last + 1:
+        return list(range(last + 1))
+    pts = {0, last} | {int(round(float(s))) for s in np.geomspace(1.0, float(last), max(count - 1, 1))}
     return sorted(pts)
 
 
@@ -178,6 +183,17 @@ def check_train_config(config: TrainConfig) -> None:
     validation.positive_finite(config.lr, "--lr")
     validation.positive_finite(config.tol, "--tol")
     validation.non_negative_int(config.sigma_points, "--sigma-points")
+    plan_trace(config.steps)
+
+
+#: bytes the per-step trace keeps (seven floats in lists, then as arrays), for the planner
+TRACE_BYTES_PER_STEP = 320
+
+
+def plan_trace(steps: int) -> None:
+    """Refuse (exit 2) a step count whose per-step trace cannot be held, before any step runs."""
+    memory.require(float(steps) * TRACE_BYTES_PER_STEP, f"the gradient-descent trace of up to {steps} steps",
+                   "use fewer --steps (the trace keeps a few numbers per step)")
 
 
 def _check_inputs(X, Y, params0: Params, config: TrainConfig, mu: float, rho: float, nu: float) -> None:

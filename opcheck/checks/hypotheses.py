@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck._runtime import memory, validation
+from opcheck._runtime import memory, validation, work
 from opcheck._runtime.seeding import rng
 from opcheck.checks import conditions as rows_mod
 from opcheck.checks.constants import ConstantKey, Constants, ImpliedConstant, implied
@@ -36,7 +36,7 @@ from opcheck.checks.width_requirements import WidthRequirement, headline_require
 from opcheck.data.prepare import Dataset, headline_width
 from opcheck.errors import InputError
 from opcheck.linalg import spectra
-from opcheck.linalg.jacobian_spectrum import jacobian_extremes
+from opcheck.linalg.jacobian_spectrum import jacobian_extremes, matrix_free_flops
 from opcheck.linalg.khatri_rao import KhatriRaoPower, khatri_rao_extremes
 from opcheck.model.activations import Activation, get_activation
 from opcheck.model.network import InitScales, Params, forward, init_scales, sample_params
@@ -154,6 +154,9 @@ def plan_memory(n: int, d0: int, d1: int, d2: int) -> None:
         f"phi(W0 X) and phi'(W0 X) at width d1 = {d1}, n = {n}",
         "use a smaller --width or a smaller sample with --n",
     )
+    flops = matrix_free_flops(n, d0, d1, d2)
+    work.require(flops, f"the matrix-free Jacobian spectrum (J J^T of order d2 n = {d2 * n}, too large to form)",
+                 "use a smaller --d2 or --n")
 
 
 # ------------------------------------------------------------------------ main
@@ -169,7 +172,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         timings[name] = round(now - clock, 4)
         clock = now
 
-    validation.positive_finite(config.constant, "--constant")
+    validation.magnitude(config.constant, "--constant", *validation.CONSTANT_RANGE, " (the universal constant of the O(.) bounds)")
     validation.positive_finite(config.kappa_max, "--kappa-max")
     validation.positive_finite(config.lr, "--lr")
     constants = config.constants()

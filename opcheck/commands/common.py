@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from opcheck._runtime import memory, validation
 from opcheck.model.activations import get_activation
-from opcheck.data.prepare import Dataset, headline_width, prepare_dataset
+from opcheck.data.prepare import Dataset, column_norms, headline_width, prepare_dataset
 from opcheck.errors import InputError
 from opcheck.data.loaders import DIGITS_DEFAULT_N, RawSamples, load_builtin, load_file
 from opcheck.model.network import Params, forward, init_scales, sample_params
@@ -120,7 +121,16 @@ def load_init_params(path: Path) -> Params:
             raise InputError(f"{path}: {name} must be 2-D, got shape {a.shape}")
         if a.dtype.kind not in "iuf":
             raise InputError(f"{path}: {name} has dtype {a.dtype}, expected real numbers")
-    return Params(np.asarray(W, dtype=np.float64), np.asarray(V, dtype=np.float64))
+        if a.size == 0:
+            raise InputError(f"{path}: {name} is empty (shape {a.shape})")
+    W, V = np.asarray(W, dtype=np.float64), np.asarray(V, dtype=np.float64)
+    for name, a in (("W0", W), ("V0", V)):
+        if not np.isfinite(a).all():
+            raise InputError(f"{path}: {name} has non-finite entries")
+        rms = float(column_norms(a.reshape(-1, 1))[0]) / math.sqrt(a.size)
+        if rms > 0:  # all zeros is a (degenerate) start the checks handle
+            validation.magnitude(rms, f"{path}: the RMS of {name}'s entries", *validation.SCALE_RANGE, " (the scale of the initial weights, like --omega1/--omega2)")
+    return Params(W, V)
 
 
 def check_save_init(path: Path) -> None:

@@ -127,3 +127,21 @@ def _top_interval(block: str, V, A, B, X, estimate: float) -> SpectralInterval:
     """λ_max of a rank-deficient block: certified by the norm bounds only (no factorisation is possible)."""
     hi = gram_error.operator_norm_bound(block, V, A, B, X)
     return make_interval(estimate, 0.0, hi, Bound.GRAM_PSD, Bound.NORM, True, 0.0)
+
+
+def matrix_free_flops(n: int, d0: int, d1: int, d2: int, blocks: Sequence[str] = ("both", "first", "second")) -> float:
+    """Upper bound on the arithmetic of :func:`jacobian_extremes` when the Gram is *not* formed.
+
+    0 when the Gram fits in memory (dense work is then bounded by the memory planner).
+    Otherwise two Lanczos runs per block (λ_max, then λ_min of the shifted operator), each
+    at most :func:`~opcheck.linalg.spectra.operator_product_cap` products; a product is a
+    vjp and a jvp (≈ 8·d1·n·(d0 + d2) operations) plus the Lanczos orthogonalisation
+    against its basis (≈ 4·N·ncv, N = d2·n).  Used by the planner of
+    :mod:`opcheck._runtime.work` to refuse, before starting, a solve that cannot finish.
+    """
+    N = d2 * n
+    if memory.fits(gram.gram_bytes(n, d1, d2, with_v_block_copy="second" in blocks and "both" in blocks)):
+        return 0.0
+    runs = 2 * sum(1 for b in blocks if b != "second")
+    per_product = 8.0 * d1 * n * (d0 + d2) + 4.0 * N * spectra.operator_ncv(N)
+    return runs * spectra.operator_product_cap(N) * per_product

@@ -53,8 +53,8 @@ def init_scales(scheme: str | None, d0: int, d1: int, d2: int, omega1: float | N
         w1, w2, src = math.sqrt(2.0 / (d0 + d1)), math.sqrt(2.0 / (d1 + d2)), "derived"
     else:
         raise InputError(f"unknown init '{scheme}'; choose one of: {', '.join(SCHEMES)} (or give --omega1/--omega2)")
-    validation.positive_finite(omega1, "--omega1")
-    validation.positive_finite(omega2, "--omega2")
+    for value, flag in ((omega1, "--omega1"), (omega2, "--omega2")):
+        validation.magnitude(value, flag, *validation.SCALE_RANGE, " (a standard deviation of the initial weights)")
     if omega1 is not None or omega2 is not None:
         return InitScales("custom" if (omega1 is not None and omega2 is not None) else f"{name}+custom", omega1 or w1, omega2 or w2, "user")
     return InitScales(name, w1, w2, src)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from opcheck.data.splits import largest_train_n, pool_size
 from opcheck._runtime import validation
+from opcheck.checks.gradient_descent import plan_trace
 from opcheck.errors import InputError
 
 SWEEPS = ("width", "samples", "init-ratio")
@@ -97,9 +98,10 @@ def parse_sweeps(text: str | None) -> tuple[str, ...]:
 
 def validate(config: ReportConfig) -> None:
     """Every bad option value becomes one InputError line."""
-    validation.positive_finite(config.constant, "--constant")
+    validation.magnitude(config.constant, "--constant", *validation.CONSTANT_RANGE, " (the universal constant of the O(.) bounds)")
     validation.positive_finite(config.kappa_max, "--kappa-max")
     validation.positive_int(config.steps, "--steps")
+    plan_trace(config.steps)
     if config.tol is None:
         raise InputError("--tol must be given for a report (GD 'converged' once h < tol)")
     validation.positive_finite(config.tol, "--tol")

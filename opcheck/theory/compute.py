@@ -68,7 +68,8 @@ def _better(a: Number | None, b: Number | None) -> bool:
 def _ratio(a: Number | None, b: Number | None) -> float | None:
     if a is None or b is None or a.log10 is None or b.log10 is None:
         return None
-    return 10.0 ** (a.log10 - b.log10)
+    exponent = a.log10 - b.log10
+    return math.inf if exponent > 308.0 else 10.0**exponent  # beyond float64: inf (JSON null; its log10s are kept)
 
 
 def _row(th: registry.WidthTheorem, **kw) -> TheoremRow:

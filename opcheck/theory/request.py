@@ -45,9 +45,9 @@ def validate(req: BoundRequest, has_data: bool) -> None:
     validation.positive_int(req.depth, "--depth")
     validation.positive_int(req.batch_size, "--batch-size")
     validation.int_at_least(req.t, 1, "--t", " (the Khatri-Rao power of (20))")
-    validation.positive_finite(req.constant, "--constant")
+    validation.magnitude(req.constant, "--constant", *validation.CONSTANT_RANGE, " (the universal constant of the O(.) bounds)")
     validation.positive_finite(req.lambda0, "--lambda0")
-    validation.positive_finite(req.width, "--width")
+    validation.magnitude(req.width, "--width", 1.0, 1e300, " (a hidden width counts neurons)")
     if not (math.isfinite(req.delta) and 0 < req.delta <= 1):
         raise InputError(f"--delta is a failure probability in (0, 1], got {req.delta}")
     if req.solve_for == "n":

@@ -1,0 +1,54 @@
+"""Estimate the arithmetic of a computation before starting it, and refuse what cannot finish.
+
+The memory planner (:mod:`opcheck._runtime.memory`) refuses what does not fit; this
+planner refuses what would not end in reasonable time — a matrix-free Lanczos on an
+operator of order millions, say — with the figure, before any work starts.  The
+estimate is an upper bound in floating-point operations, turned into time at
+:data:`PLANNING_RATE` (a conservative sustained rate for the memory-bound products
+of Lanczos on one core).  ``OPCHECK_TIME_BUDGET_S`` sets the budget (default
+:data:`DEFAULT_BUDGET_S`).
+"""
+from __future__ import annotations
+
+import math
+import os
+
+from opcheck.errors import InputError
+
+#: floating-point operations per second assumed for planning (matrix-vector bound work)
+PLANNING_RATE = 1e9
+#: seconds of work opcheck agrees to start without being told otherwise
+DEFAULT_BUDGET_S = 3600.0
+ENV_BUDGET = "OPCHECK_TIME_BUDGET_S"
+
+
+def budget_seconds() -> float:
+    """The time budget in seconds (``OPCHECK_TIME_BUDGET_S`` or :data:`DEFAULT_BUDGET_S`)."""
+    raw = os.environ.get(ENV_BUDGET)
+    if raw is None or not raw.strip():
+        return DEFAULT_BUDGET_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{ENV_BUDGET} must be a positive number of seconds, got '{raw.strip()}'")
+    return value
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def require(flops: float, what: str, way_out: str) -> None:
+    """Refuse (exit 2) work of ``flops`` operations that would exceed the time budget."""
+    budget = budget_seconds()
+    seconds = flops / PLANNING_RATE
+    if not seconds <= budget:
+        raise InputError(
+            f"{what} may need up to {flops:.2g} floating-point operations, about {_duration(seconds)} at "
+            f"{PLANNING_RATE / 1e9:g} GFLOP/s, beyond the {_duration(budget)} budget ({ENV_BUDGET}); {way_out}"
+        )
