@@ -144,7 +144,7 @@ def fraction(value: float | None, name: str, low: float = 0.0, high: float = 1.0
 SCALE_RANGE = (1e-12, 1e12)
 #: the universal constant C of the O(.) bounds: any value beyond this range means nothing
 #: about an O(1) constant and drives the widths C·n^{3/2}/d0 out of float64
-CONSTANT_RANGE = (1e-12, 1e12)
+CONSTANT_RANGE = (1e-50, 1e12)
 
 
 def magnitude(value: float | None, name: str, low: float, high: float, why: str = "") -> float | None:
