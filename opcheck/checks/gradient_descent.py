@@ -32,17 +32,14 @@ from typing import Callable
 import numpy as np
 
 from opcheck._runtime import memory, validation
-from opcheck.linalg import spectra
 from opcheck.model.activations import Activation
 from opcheck.errors import InputError
-from opcheck.linalg.loss_derivatives import loss_and_gradient
 from opcheck.linalg.hessian_spectrum import HessianExtremes, hessian_lambda_max
-from opcheck.linalg.jacobian import jvp, vjp
-from opcheck.linalg.jacobian_spectrum import jacobian_extremes
 from opcheck.model.network import Params
 from opcheck.checks.records import jsonable
 from opcheck.checks.smoothness import SmoothnessResult, measure_smoothness  # noqa: F401  (re-export)
 from opcheck.checks.training_summary import Trace, TrainingSummary, empirical_rate_constant, summarise  # noqa: F401  (re-export)
+from opcheck.checks.gd_loop import log_steps, run_loop, trained_jacobian_extremes  # noqa: F401  (re-export)
 
 LAYERS = ("both", "first", "second")
 ALPHA_F = 2.0  # PL constant of f(Z) = ‖Z − Y‖_F² [derived: ‖∇f‖² = 4f]
@@ -130,21 +127,6 @@ class TrainingResult:
         )
 
 
-def log_steps(last: int, count: int) -> list[int]:
-    """``count`` roughly log-spaced integers in [0, last], always with 0 and ``last``.
-
-    A count above ``last + 1`` means every step: there are no more to pick from.
-    """
-    if count <= 0 or last < 0:
-        return []
-    if last == 0 or count == 1:
-        return [0] if count == 1 else sorted({0, last})
-    if count >= last + 1:
-        return list(range(last + 1))
-    pts = {0, last} | {int(round(float(s))) for s in np.geomspace(1.0, float(last), max(count - 1, 1))}
-    return sorted(pts)
-
-
 def stored_rows(total: int, max_points: int) -> np.ndarray:
     """Indices 0..total−1 to store: all of them, or a log + linear subsample of ``max_points``."""
     if total <= max_points:
@@ -153,27 +135,6 @@ def stored_rows(total: int, max_points: int) -> np.ndarray:
     lin = np.linspace(0, total - 1, half).round().astype(int)
     lg = np.geomspace(1, total - 1, half).round().astype(int)
     return np.unique(np.concatenate([[0, total - 1], lin, lg]))
-
-
-def _block_grad(g: Params, layers: str) -> Params:
-    if layers == "first":
-        return Params(g.W, np.zeros_like(g.V))
-    if layers == "second":
-        return Params(np.zeros_like(g.W), g.V)
-    return g
-
-
-def _jvp_block(V0, A0, B0, X, g: Params, layers: str) -> np.ndarray:
-    if layers == "first":
-        return V0 @ (B0 * (g.W @ X))
-    if layers == "second":
-        return g.V @ A0
-    return jvp(V0, A0, B0, X, g.W, g.V)
-
-
-def trained_jacobian_extremes(V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarray, K: np.ndarray, layers: str, seed: int = 0) -> spectra.Extremes:
-    """Extreme singular values² of the trained block's Jacobian (:mod:`opcheck.linalg.jacobian_spectrum`)."""
-    return jacobian_extremes(V, A, B, X, (layers,), seed, K)[layers]
 
 
 def check_train_config(config: TrainConfig) -> None:
@@ -235,7 +196,7 @@ def train(
     t_start = time.perf_counter()
 
     lr, lr_source, lam_max = _step_size(params0, X, Y, act, config, hessian)
-    trace, rows_data, sig, its = _run(X, Y, params0, act, config, lr, progress)
+    trace, rows_data, sig, its = run_loop(X, Y, params0, act, config, lr, progress)
     summary = summarise(trace, lr=lr, lr_source=lr_source, lam_max=lam_max, layers=layers, steps=config.steps, tol=config.tol, lazy=config.lazy,
                         mu=mu, rho=rho, nu=nu, c_path=config.c_path, seconds=time.perf_counter() - t_start)
     rows = stored_rows(trace.losses.size, config.max_points)
@@ -273,71 +234,3 @@ def _step_size(params0: Params, X, Y, act: Activation, config: TrainConfig, hess
     return 1.0 / lam_max, f"derived: 1/lambda_max of the Hessian of h at Theta0 (block '{layers}', lambda_max = {lam_max:.6g}; {how})", lam_max
 
 
-def _run(X, Y, params0: Params, act: Activation, config: TrainConfig, lr: float, progress):
-    """The gradient-descent loop: per-step trace, σ_min at its steps, log-spaced iterates."""
-    layers = config.layers
-    W0, V0 = params0.W, params0.V
-    W, V = W0.copy(), V0.copy()
-    w0n, v0n = float(np.linalg.norm(W0)), float(np.linalg.norm(V0))
-    K = X.T @ X
-    sigma_plan = set(log_steps(config.steps, config.sigma_points))
-    path_plan = set(log_steps(config.steps, config.path_points))
-    lg = loss_and_gradient(Params(W, V), X, Y, act)
-    A0, B0 = lg.A, lg.B
-    Zlin = V0 @ A0 if config.lazy else None
-
-    losses, dists, paths, gaps, lin_losses, wm, vm = [], [], [], [], [], [], []
-    sig_step, sig_min, sig_max, sig_method = [], [], [], []
-    iterates, iterate_steps = [], []
-    path_len, diverged, tol_reached = 0.0, False, False
-    i = 0
-    # divergence is detected (non-finite h) and reported, not warned about
-    with np.errstate(over="ignore", invalid="ignore"):
-        while True:
-            h = lg.loss
-            dwn, dvn = float(np.linalg.norm(W - W0)), float(np.linalg.norm(V - V0))
-            losses.append(h)
-            dists.append(math.hypot(dwn, dvn))
-            paths.append(path_len)
-            wm.append(dwn / w0n if w0n > 0 else math.nan)
-            vm.append(dvn / v0n if v0n > 0 else math.nan)
-            if Zlin is not None:
-                Rlin = Zlin - Y
-                hl = float(np.vdot(Rlin, Rlin))
-                lin_losses.append(hl)
-                gaps.append(abs(h - hl))
-            else:
-                lin_losses.append(math.nan)
-                gaps.append(math.nan)
-            if progress is not None:
-                progress(i, h)
-            if not math.isfinite(h):
-                diverged = True
-                break
-            last = i == config.steps or (config.tol is not None and h < config.tol)
-            if config.tol is not None and h < config.tol:
-                tol_reached = True
-            if i in sigma_plan or (last and config.sigma_points > 0):
-                ext = trained_jacobian_extremes(V, lg.A, lg.B, X, K, layers, seed=config.seed)
-                sig_step.append(i)
-                sig_min.append(ext.sigma_min)
-                sig_max.append(ext.sigma_max)
-                sig_method.append(ext.method + (f" ({ext.note})" if ext.note else ""))
-            if i in path_plan or (last and config.path_points > 0):
-                iterates.append(Params(W.copy(), V.copy()))
-                iterate_steps.append(i)
-            if last:
-                break
-            g = _block_grad(lg.grad, layers)
-            path_len += lr * math.sqrt(float(np.vdot(g.W, g.W) + np.vdot(g.V, g.V)))
-            if layers != "second":
-                W -= lr * g.W
-            if layers != "first":
-                V -= lr * g.V
-            if Zlin is not None:
-                gl = vjp(V0, A0, B0, X, 2.0 * Rlin)
-                Zlin -= lr * _jvp_block(V0, A0, B0, X, gl, layers)
-            i += 1
-            lg = loss_and_gradient(Params(W, V), X, Y, act)
-    trace = Trace(np.asarray(losses), np.asarray(dists), path_len, diverged, tol_reached, sig_min, gaps, wm, vm)
-    return trace, {"paths": paths, "lin_losses": lin_losses}, (sig_step, sig_min, sig_max, sig_method), (iterates, iterate_steps)

@@ -25,21 +25,22 @@ import numpy as np
 from opcheck._runtime import memory, validation, work
 from opcheck._runtime.seeding import rng
 from opcheck.checks import conditions as rows_mod
-from opcheck.checks.constants import ConstantKey, Constants, ImpliedConstant, implied
+from opcheck.checks import verify_summaries as S
+from opcheck.checks.constants import ConstantKey, Constants, ImpliedConstant
 from opcheck.checks.diagnoses import Cause, SampleGeometry, causes, sample_geometry
-from opcheck.checks.lemma3 import Lemma3Constants, MeasuredInit, lemma3_constants, measure_init
+from opcheck.checks.lemma3 import Lemma3Constants, lemma3_constants, measure_init
 from opcheck.checks.order_analysis import Extrapolation, extrapolate_width
 from opcheck.checks.quantities import QuantityKey, quantity_table
 from opcheck.checks.records import Condition, Quantity, all_hold, jsonable
 from opcheck.checks.verdict import verdict as verdict_lines
-from opcheck.checks.width_requirements import WidthRequirement, headline_requirement, width_requirement
+from opcheck.checks.width_requirements import headline_requirement, width_requirement
 from opcheck.data.prepare import Dataset, headline_width
 from opcheck.errors import InputError
 from opcheck.linalg import spectra
 from opcheck.linalg.jacobian_spectrum import jacobian_extremes, matrix_free_flops
-from opcheck.linalg.khatri_rao import KhatriRaoPower, khatri_rao_extremes
-from opcheck.model.activations import Activation, get_activation
-from opcheck.model.network import InitScales, Params, forward, init_scales, sample_params
+from opcheck.linalg.khatri_rao import khatri_rao_extremes
+from opcheck.model.activations import get_activation
+from opcheck.model.network import Params, forward, init_scales, sample_params
 
 T_RANGE = (1, 2, 3, 4)
 
@@ -214,8 +215,8 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     facts = rows_mod.Facts(
         n=n, d0=d0, d1=d1, data_ok=dataset.assumption2()[0], data_why=dataset.assumption2()[1], normalized=dataset.normalized,
         act=act, init=measured, nominal=nominal, loaded=loaded, kappa_max=config.kappa_max, l3=l3,
-        sigma_min_j=sj.sigma_min, sigma_min_j_note=sj.note, sigma_min_j_interval=sigma_interval(sj), mu_note=sa.note, mu_interval=sigma_interval(sa),
-        constants=constants, lr=config.lr, best_init=_best(reqs_init), best_unit=_best(reqs_unit), reqs_init=tuple(reqs_init),
+        sigma_min_j=sj.sigma_min, sigma_min_j_note=sj.note, sigma_min_j_interval=S.sigma_interval(sj), mu_note=sa.note, mu_interval=S.sigma_interval(sa),
+        constants=constants, lr=config.lr, best_init=S.best(reqs_init), best_unit=S.best(reqs_unit), reqs_init=tuple(reqs_init),
         headline=headline_requirement(n, d0, constants.c21),
         causes=causes(geom, d1, l3.mu, act, dataset.standardized),
         extrapolation=extrapolate_width(l3, d1, constants.c9),
@@ -225,24 +226,24 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
 
     return VerifyResult(
         data={**dataset.summary(), "d1": d1},
-        init=_init_summary(measured, nominal, loaded, config.seed, d0, d1),
-        activation=_activation_summary(act, measured.omega1),
+        init=S.init_summary(measured, nominal, loaded, config.seed, d0, d1),
+        activation=S.activation_summary(act, measured.omega1),
         quantities=quantity_table(l3, {"x": sx, "phi": sa, "v0": sv0, "j": sj, "w": sw}, sa.note, measured, constants),
         spectra={
-            "x": _spectrum(sx),
-            "phi_w0x": _spectrum(sa),
-            "v0": _spectrum(sv0),
-            "jacobian": _spectrum(sj),
-            "jacobian_w_block": _spectrum(sw),
-            "jacobian_v_block": _spectrum(sa),
+            "x": S.spectrum(sx),
+            "phi_w0x": S.spectrum(sa),
+            "v0": S.spectrum(sv0),
+            "jacobian": S.spectrum(sj),
+            "jacobian_w_block": S.spectrum(sw),
+            "jacobian_v_block": S.spectrum(sa),
         },
         khatri_rao=[k.as_dict() for k in kr],
-        width_requirements=_width_summary(reqs_unit, reqs_init, facts),
+        width_requirements=S.width_summary(reqs_unit, reqs_init, facts),
         conditions=conds,
         verdict=verdict_lines(conds, facts),
         timings=timings,
         constants=constants,
-        implied_constants=implied_at_init(facts, reqs_init, kr, sx.sigma_max),
+        implied_constants=S.implied_at_init(facts),
         lemma3=l3,
         geometry=geom,
         causes=facts.causes,
@@ -250,75 +251,6 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         params=params,
         dataset=dataset,
     )
-
-
-def sigma_interval(ext: spectra.Extremes, which: str = "min") -> tuple[float, float] | None:
-    """The certified ``[lo, hi]`` of σ_min (or σ_max) from :mod:`opcheck.linalg.spectra` (None if absent)."""
-    iv = ext.sigma_min_interval if which == "min" else ext.sigma_max_interval
-    return None if iv is None else (float(iv.lo), float(iv.hi))
-
-
-def _spectrum(ext: spectra.Extremes) -> dict:
-    """The solver record plus ``interval``: {sigma_min: [lo, hi], sigma_max: [lo, hi]} (certified)."""
-    return {**ext.as_dict(), "interval": {"sigma_min": sigma_interval(ext, "min"), "sigma_max": sigma_interval(ext, "max")}}
-
-
-def _best(reqs: list[WidthRequirement]) -> WidthRequirement | None:
-    valid = [r for r in reqs if r.required_width is not None]
-    return min(valid, key=lambda r: r.required_width) if valid else None
-
-
-def implied_at_init(f: rows_mod.Facts, reqs_init: list[WidthRequirement], kr: list[KhatriRaoPower], sigma_max_x: float) -> dict[ConstantKey, ImpliedConstant]:
-    """Implied constants measurable at Θ0: C9, C13 (for --lr), C20 (at the best t, ω1 scale), C21."""
-    C, l3 = f.constants, f.l3
-    out = {ConstantKey.C9: implied(ConstantKey.C9, l3.c_needed, C.c9, "h0 beta^2 nu^2/(alpha_f mu^6)")}
-    if f.lr is not None:
-        out[ConstantKey.C13] = implied(ConstantKey.C13, l3.implied_c13(f.lr), C.c13, "eta D / mu^2 for --lr")
-    else:
-        out[ConstantKey.C13] = implied(ConstantKey.C13, None, C.c13, "no step given: pass --lr, or --train")
-    out[ConstantKey.C14] = implied(ConstantKey.C14, None, C.c14, "measured by --train (largest C14 the loss curve obeys)")
-    out[ConstantKey.C_PATH] = implied(ConstantKey.C_PATH, None, C.c_path, "measured by --train (path length of gradient descent)")
-    b = f.best_init
-    if b is not None and b.required_width:
-        per_unit = b.required_width / C.c20  # the width at C20 = 1
-        out[ConstantKey.C20] = implied(ConstantKey.C20, f.d1 / per_unit, C.c20, f"largest C20 with d1 >= C20 xi_t sigma_max^2 sqrt(n)/sigma_min^3 at t = {b.t} (omega1 scale)")
-    else:
-        out[ConstantKey.C20] = implied(ConstantKey.C20, None, C.c20, "(20) gives no bound on this data")
-    out[ConstantKey.C21] = implied(ConstantKey.C21, f.d1 * f.d0 / f.n**1.5, C.c21, "largest C21 with d1 >= C21 n^(3/2)/d0")
-    return out
-
-
-def _init_summary(measured: MeasuredInit, nominal: InitScales, loaded: bool, seed: int, d0: int, d1: int) -> dict:
-    return {
-        "scheme": "loaded from file" if loaded else nominal.scheme,
-        "omega1": measured.omega1,
-        "omega2": measured.omega2,
-        "kappa_init": measured.kappa,
-        "measured": True,
-        "seed": seed,
-        "source": "measured",
-        "loaded_from_file": loaded,
-        "nominal": {"scheme": nominal.scheme, "omega1": nominal.omega1, "omega2": nominal.omega2, "kappa_init": nominal.kappa(d0, d1),
-                    "source": nominal.source, "used": not loaded},
-        "note": "omega1 = ||W0||_F/sqrt(d1 d0), omega2 = ||V0||_F/sqrt(d2 d1), kappa_init = omega1 omega2 sqrt(d0 d1), measured from the parameters in use",
-    }
-
-
-def _width_summary(reqs_unit: list[WidthRequirement], reqs_init: list[WidthRequirement], f: rows_mod.Facts) -> dict:
-    bu, bi = f.best_unit, f.best_init
-    return {
-        "unit_scale": [r.as_dict() for r in reqs_unit],
-        "init_scale": [r.as_dict() for r in reqs_init],
-        "best_t": bi.t if bi else None,
-        "best_required_width": rows_mod.ceil_width(bi.required_width) if bi else None,
-        "best_t_unit_scale": bu.t if bu else None,
-        "best_required_width_unit_scale": rows_mod.ceil_width(bu.required_width) if bu else None,
-        "headline_21": rows_mod.ceil_width(f.headline),
-        "c20": f.constants.c20,
-        "c21": f.constants.c21,
-        "note": "xi_t = c0 (t!)^{3/2}/(sqrt(alpha_f) |c_t|^3) [derived]; C20, C21 from the constants model; best_required_width uses c_i at the "
-                "measured omega1 (the init in use), *_unit_scale the paper's literal c_i(1); widths are ceilings",
-    }
 
 
 def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Extremes:
@@ -339,22 +271,3 @@ def _floor_by_v_block(sj: spectra.Extremes, sa: spectra.Extremes) -> spectra.Ext
         iv = iv.with_lower(sa.lambda_min_interval.lo, sa.lambda_min_interval.lo_by)
     return spectra.Extremes(sa.sigma_min**2, sj.lambda_max, sj.method, sj.iterations, sj.residual_min, sj.residual_max, sj.resolution, note,
                             iv, sj.lambda_max_interval)
-
-
-def _activation_summary(act: Activation, omega1: float) -> dict:
-    unit = act.hermite_coefficients(6, 1.0)
-    scaled = act.hermite_coefficients(6, omega1)
-    lazy = act.lazy_training_condition()
-    return {
-        "name": act.name,
-        "formula": act.formula,
-        "dphi_max": {"value": act.dphi_max.value, "where": act.dphi_max.where, "method": act.dphi_max.method},
-        "ddphi_max": {"value": act.ddphi_max.value, "where": act.ddphi_max.where, "method": act.ddphi_max.method},
-        "bullets": [{"name": b.name, "holds": b.holds, "detail": b.detail} for b in act.assumption_bullets()],
-        "lazy_training_condition": {"name": lazy.name, "holds": lazy.holds, "detail": lazy.detail, "source": "paper (Section 6 / Appendix E), not Assumption 2"},
-        "hermite_unit_scale": list(map(float, unit)),
-        "hermite_init_scale": list(map(float, scaled)),
-        "init_scale": omega1,
-        "hermite_note": "c_i = E[phi(s g) He_i(g)], probabilists' Hermite; s = 1 is the paper's literal statement, s = omega1 measured from W0 "
-                        "(the pre-activation scale of the init in use) [derived]",
-    }

@@ -7,12 +7,12 @@ are label/value grids whose values wrap at spaces only.
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from opcheck.render.fmt import mark, num
+from opcheck.render.fmt import num
 from opcheck.render.layout import print_rows
 
 SHORT = {
