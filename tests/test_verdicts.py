@@ -273,3 +273,15 @@ def test_defect10_bound_widths_are_integers_and_latex_lines_are_whole():
     lines = out.splitlines()
     for row in rep.theorems:
         assert f"{row.key}: {row.latex}" in lines  # one copyable line per formula
+
+
+def test_docs_theory_states_the_mapping_the_code_uses():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "theory.md").read_text(encoding="utf-8")
+    for phrase in ("C_path = 1/(2√C9)", "C20 = 1/√C9", "C21 = 1/√C9", "C14 = 1/4", "C9* ~ d1^{-1}", "ξ_t = c0 (t!)^{3/2} / (√α_f |c_t|³)"):
+        assert phrase in text, phrase
+    c9 = 9.0
+    assert K.default_for(K.ConstantKey.C_PATH, c9) == pytest.approx(1 / (2 * math.sqrt(c9)))
+    assert K.default_for(K.ConstantKey.C20, c9) == K.default_for(K.ConstantKey.C21, c9) == pytest.approx(1 / 3)
+    assert K.default_for(K.ConstantKey.C14, c9) == 0.25 and K.default_for(K.ConstantKey.C13, c9) == 1.0
