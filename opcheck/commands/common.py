@@ -96,7 +96,7 @@ def build_dataset(
 ) -> Dataset:
     """Subset, (standardise,) normalise and label (teacher labels use the student's architecture)."""
     validation.positive_int(width, "--width")
-    take_n = None if raw.source.startswith("sphere") else n  # for sphere, --n is the generated size
+    take_n = None if raw.generated else n  # for generated samples (sphere), --n is the generated size
     return prepare_dataset(
         raw,
         n=take_n,

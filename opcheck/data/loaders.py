@@ -43,6 +43,7 @@ class RawSamples:
     source: str
     labels_are_classes: bool
     notes: tuple[str, ...] = ()  # things the user should know (stderr), e.g. a column that looks like labels
+    generated: bool = False  # synthetic samples made to the requested size (sphere): --n sizes them, takes no subset
 
 
 def load_file(path: str, label_column: str | None = None) -> RawSamples:
@@ -121,7 +122,7 @@ def load_builtin(name: str, n: int | None, d0: int | None, seed: int) -> RawSamp
                        f"--dataset sphere with n = {n}, d0 = {d0}", "use a smaller --n or --d0")
         G = seeding.rng(seed, "sphere").standard_normal((n, d0))
         X = G / np.linalg.norm(G, axis=1, keepdims=True)
-        return RawSamples(X, None, f"sphere (uniform on S^{d0 - 1}, n = {n}, d0 = {d0}, seed {seed})", False)
+        return RawSamples(X, None, f"sphere (uniform on S^{d0 - 1}, n = {n}, d0 = {d0}, seed {seed})", False, generated=True)
     raise InputError(f"unknown dataset '{name}'; choose one of: {', '.join(BUILTIN)}")
 
 

@@ -61,7 +61,7 @@ def make_split(raw: RawSamples, n: int, test_fraction: float, seed: int, build: 
     """Pool of ``⌈n/(1−f)⌉`` samples prepared as verify does, split into n train + rest test."""
     m = pool_size(n, test_fraction)
     total = raw.X.shape[0]
-    if raw.source.startswith("sphere"):
+    if raw.generated:
         pool = build(_sphere_rows(raw, m), None)
     else:
         pool = build(raw, None if m == total else m)
