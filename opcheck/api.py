@@ -212,9 +212,9 @@ def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=
     raw, n = _raw(X, y, n=n, d0=d0, label_column=label_column, seed=seed)
     p0 = None if params is None else Params(*(_float_matrix(a, name) for a, name in zip(params, ("W0", "V0"))))
     train_kw = _train or {}
-    opts = VerifyOptions(n=n, labels=labels, d2=d2, normalize=normalize, standardize=standardize, seed=seed,
-                         activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, constant=constant,
-                         c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max, lr=lr, train=bool(train_kw), **train_kw)
+    opts = VerifyOptions.make(n=n, labels=labels, d2=d2, normalize=normalize, standardize=standardize, lr=lr, train=bool(train_kw), **train_kw,
+                              activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant,
+                              c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max)
     run = run_verify_pipeline(raw, opts, params=p0)
     return VerifyResult(run.document, VERIFY_SCHEMA_VERSION, run.hypotheses, run.conclusions)
 
@@ -296,14 +296,15 @@ def bound(n=None, d0=None, *, d2=1, activation="gelu", init="lecun", t=None, con
     >>> b.width("song2021-21")
     10000.0
     """
-    from opcheck.commands.pipeline import BoundOptions, run_bound
+    from opcheck.commands.pipeline import run_bound
     from opcheck.data.loaders import BUILTIN
     from opcheck.render.json_out import BOUND_SCHEMA_VERSION
+    from opcheck.theory.request import DEFAULT_DELTA, BoundRequest
 
     builtin = isinstance(data, str) and data.strip().lower() in BUILTIN and not os.path.exists(data)
-    rep = run_bound(BoundOptions(n=n, d0=d0, d2=d2, activation=activation, init=init, t=t, constant=constant, batch_size=batch_size,
-                                 depth=depth, lambda0=lambda0, delta=delta, solve_for=solve_for, width=width, theorems=tuple(theorems),
-                                 data=None if builtin else data, dataset=data.strip().lower() if builtin else None, seed=seed))
+    req = BoundRequest(n=n, d0=d0, d2=d2, activation=activation, init=init, t=t, constant=constant, batch_size=batch_size, depth=depth,
+                       lambda0=lambda0, delta=DEFAULT_DELTA if delta is None else delta, solve_for=solve_for, width=width, theorems=tuple(theorems))
+    rep = run_bound(req, data=None if builtin else data, dataset=data.strip().lower() if builtin else None, seed=seed)
     return BoundResult(rep.as_dict(), BOUND_SCHEMA_VERSION, rep)
 
 

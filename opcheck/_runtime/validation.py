@@ -46,7 +46,7 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-from typing import Any, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from opcheck.errors import InputError
 
@@ -80,40 +80,35 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, float) and value.is_integer()
 
 
+def _real(value: Any) -> bool:
+    return _is_real(value) and math.isfinite(value)
+
+
+def _checked(value: Any, ok: bool, name: str, must: str, cast: Callable[[Any], T]) -> T:
+    """``cast(value)`` when ``ok``, else InputError ``"{name} must {must}, got {value}"``."""
+    if not ok:
+        raise InputError(f"{name} must {must}, got {value}")
+    return cast(value)
+
+
 def positive_finite(value: float | None, name: str) -> float | None:
     """A finite real number > 0: ``"{name} must be a positive finite number, got {value}"``."""
-    if value is None:
-        return None
-    if not (_is_real(value) and math.isfinite(value) and value > 0):
-        raise InputError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
+    return None if value is None else _checked(value, _real(value) and value > 0, name, "be a positive finite number", float)
 
 
 def non_negative(value: float | None, name: str) -> float | None:
     """A finite real number >= 0: ``"{name} must be a non-negative finite number, got {value}"``."""
-    if value is None:
-        return None
-    if not (_is_real(value) and math.isfinite(value) and value >= 0):
-        raise InputError(f"{name} must be a non-negative finite number, got {value}")
-    return float(value)
+    return None if value is None else _checked(value, _real(value) and value >= 0, name, "be a non-negative finite number", float)
 
 
 def positive_int(value: int | None, name: str) -> int | None:
     """An integer >= 1: ``"{name} must be a positive integer, got {value}"``."""
-    if value is None:
-        return None
-    if not (_is_int(value) and value >= 1):
-        raise InputError(f"{name} must be a positive integer, got {value}")
-    return int(value)
+    return None if value is None else _checked(value, _is_int(value) and value >= 1, name, "be a positive integer", int)
 
 
 def non_negative_int(value: int | None, name: str) -> int | None:
     """An integer >= 0: ``"{name} must be a non-negative integer, got {value}"``."""
-    if value is None:
-        return None
-    if not (_is_int(value) and value >= 0):
-        raise InputError(f"{name} must be a non-negative integer, got {value}")
-    return int(value)
+    return None if value is None else _checked(value, _is_int(value) and value >= 0, name, "be a non-negative integer", int)
 
 
 def int_at_least(value: int | None, minimum: int, name: str, why: str = "") -> int | None:
@@ -121,21 +116,15 @@ def int_at_least(value: int | None, minimum: int, name: str, why: str = "") -> i
 
     ``why`` is an optional parenthesis such as ``" (the Khatri-Rao power of (20))"``.
     """
-    if value is None:
-        return None
-    if not (_is_int(value) and value >= minimum):
-        raise InputError(f"{name} must be at least {minimum}{why}, got {value}")
-    return int(value)
+    return None if value is None else _checked(value, _is_int(value) and value >= minimum, name, f"be at least {minimum}{why}", int)
 
 
 def fraction(value: float | None, name: str, low: float = 0.0, high: float = 1.0, *, include_high: bool = False) -> float | None:
     """A finite real in ``[low, high)`` (or ``[low, high]``): ``"{name} must be in [low, high), got {value}"``."""
     if value is None:
         return None
-    inside = _is_real(value) and math.isfinite(value) and low <= value and (value <= high if include_high else value < high)
-    if not inside:
-        raise InputError(f"{name} must be in [{low:g}, {high:g}{']' if include_high else ')'}, got {value}")
-    return float(value)
+    inside = _real(value) and low <= value and (value <= high if include_high else value < high)
+    return _checked(value, inside, name, f"be in [{low:g}, {high:g}{']' if include_high else ')'}", float)
 
 
 #: initial weight scales (``--omega1``, ``--omega2``, the RMS of ``--init-params``): beyond

@@ -11,7 +11,7 @@ import typer
 
 from opcheck.commands import options as o
 from opcheck.commands.options import DATA, NETWORK, OUTPUT, option
-from opcheck.theory.request import DEFAULT_DELTA
+from opcheck.theory.request import DEFAULT_DELTA, BoundRequest
 
 HELP = """How wide must the network be? This paper's width bound (20)/(21) beside prior results.
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         latex: Annotated[bool, option("--latex", panel=OUTPUT, help="Print the formulas as LaTeX.")] = False,
         json_out: o.Json = False,
     ) -> None:
-        from opcheck.commands.pipeline import BoundOptions, run_bound
+        from opcheck.commands.pipeline import run_bound
         from opcheck.render import bound_view
 
         if data_arg is not None:
@@ -65,11 +65,9 @@ def register(app: typer.Typer) -> None:
 
                 raise InputError("give the samples once: either DATA or --data")
             data = data_arg
-        report = run_bound(BoundOptions(
-            n=n, d0=d0, d2=d2, activation=o.value(activation), init=o.value(init), t=t, constant=constant, batch_size=batch_size,
-            depth=depth, lambda0=lambda0, delta=delta, solve_for=solve_for, width=width, theorems=tuple(theorem or ()),
-            data=data, dataset=o.value(dataset), seed=seed,
-        ))
+        req = BoundRequest(n=n, d0=d0, d2=d2, activation=o.value(activation), init=o.value(init), t=t, constant=constant, batch_size=batch_size,
+                           depth=depth, lambda0=lambda0, delta=delta, solve_for=solve_for, width=width, theorems=tuple(theorem or ()))
+        report = run_bound(req, data=data, dataset=o.value(dataset), seed=seed)
         if json_out:
             typer.echo(bound_view.to_json(report))
         else:

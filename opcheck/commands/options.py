@@ -32,46 +32,18 @@ TRAINING = "Training (--train)"
 OUTPUT = "Output"
 
 
-class Activation(str, enum.Enum):
-    """φ of the network (``opcheck.model.activations``)."""
-
-    gelu = "gelu"
-    softplus = "softplus"
-    tanh = "tanh"
-    sigmoid = "sigmoid"
-    silu = "silu"
-    relu = "relu"
+def _choices(name: str, names: tuple[str, ...], doc: str) -> type[enum.Enum]:
+    """A ``str`` enum whose members are ``names`` (member name = value)."""
+    cls = enum.Enum(name, [(n, n) for n in names], type=str, module=__name__)
+    cls.__doc__ = doc
+    return cls
 
 
-class Init(str, enum.Enum):
-    """Initialization scheme of W0 and V0 (``opcheck.model.network.init_scales``)."""
-
-    lecun = "lecun"
-    he = "he"
-    xavier = "xavier"
-
-
-class BuiltinData(str, enum.Enum):
-    """Built-in samples (``opcheck.data.loaders.load_builtin``)."""
-
-    digits = "digits"
-    sphere = "sphere"
-
-
-class Labels(str, enum.Enum):
-    """Synthetic targets when the data have none (``opcheck.data.prepare``)."""
-
-    teacher = "teacher"
-    random = "random"
-    zeros = "zeros"
-
-
-class TrainLayers(str, enum.Enum):
-    """Which layers gradient descent trains (``opcheck.checks.gradient_descent``)."""
-
-    both = "both"
-    first = "first"
-    second = "second"
+Activation = _choices("Activation", ("gelu", "softplus", "tanh", "sigmoid", "silu", "relu"), "φ of the network (opcheck.model.activations).")
+Init = _choices("Init", ("lecun", "he", "xavier"), "Initialization scheme of W0 and V0 (opcheck.model.network.init_scales).")
+BuiltinData = _choices("BuiltinData", ("digits", "sphere"), "Built-in samples (opcheck.data.loaders.load_builtin).")
+Labels = _choices("Labels", ("teacher", "random", "zeros"), "Synthetic targets when the data have none (opcheck.data.prepare).")
+TrainLayers = _choices("TrainLayers", ("both", "first", "second"), "Which layers gradient descent trains (opcheck.checks.gradient_descent).")
 
 
 def value(x: enum.Enum | str | None) -> str | None:

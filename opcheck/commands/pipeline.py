@@ -8,13 +8,13 @@ reported through callbacks, and the caller renders the result.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
 from opcheck._runtime.serialize import internal
 
-__all__ = ["BoundOptions", "VerifyOptions", "VerifyRun", "run_bound", "run_verify_pipeline"]
+__all__ = ["ReportRun", "VerifyOptions", "VerifyRun", "finish_report", "prepare_report", "report_raw", "run_bound", "run_verify_pipeline"]
 
 #: ``stage(text)`` callbacks report what is being computed
 Stage = Callable[[str], None]
@@ -26,34 +26,35 @@ TrainingProgress = Callable[[int], ContextManager[tuple[Callable[[int, float], N
 class VerifyOptions:
     """Every choice of ``opcheck verify`` (and of :func:`opcheck.verify`) after parsing.
 
-    Names are plain strings (enum values); numbers are validated where they are used,
-    by :mod:`opcheck._runtime.validation`.
+    ``config`` is the network, the constants and the seed
+    (:class:`opcheck.checks.hypotheses.VerifyConfig`; its ``lr`` is the step checked
+    against (13)); the other fields choose the data and the training.  Names are
+    plain strings (enum values); numbers are validated where they are used, by
+    :mod:`opcheck._runtime.validation`.
     """
 
+    config: Any
     n: int | None = None
     labels: str = "teacher"
     d2: int = 1
     normalize: bool = True
     standardize: bool = False
-    seed: int = 0
-    activation: str = "gelu"
-    init: str = "lecun"
-    omega1: float | None = None
-    omega2: float | None = None
-    width: int | None = None
-    constant: float = 1.0
-    c13: float | None = None
-    c14: float | None = None
-    c_path: float | None = None
-    c20: float | None = None
-    c21: float | None = None
-    kappa_max: float = 2.0
-    lr: float | str | None = None  # a step, or "theorem" (the (13) step at C13, with --train)
     train: bool = False
+    lr: float | str | None = None  # the training step: a number, "theorem" (the (13) step at C13) or None
     steps: int = 1000
     tol: float | None = None
     train_layers: str = "both"
     sigma_points: int = 4
+
+    @classmethod
+    def make(cls, *, lr: float | str | None = None, n=None, labels="teacher", d2=1, normalize=True, standardize=False, train=False,
+             steps=1000, tol=None, train_layers="both", sigma_points=4, **config) -> VerifyOptions:
+        """Options from flat keywords: the :class:`VerifyConfig` fields go to ``config``."""
+        from opcheck.checks.hypotheses import VerifyConfig
+
+        number = lr if isinstance(lr, (int, float)) else None
+        return cls(VerifyConfig(lr=number, **config), n=n, labels=labels, d2=d2, normalize=normalize, standardize=standardize,
+                   train=train, lr=lr, steps=steps, tol=tol, train_layers=train_layers, sigma_points=sigma_points)
 
 
 @dataclass(frozen=True)
@@ -69,16 +70,12 @@ class VerifyRun:
         return bool(self.document["all_hold"])
 
 
-def _lr_number(opts: VerifyOptions) -> float | None:
-    return opts.lr if isinstance(opts.lr, (int, float)) else None
-
-
 def check_options(opts: VerifyOptions) -> None:
     """Refuse bad ``--train`` settings before any work."""
     if opts.train:
         from opcheck.checks.gradient_descent import TrainConfig, check_train_config
 
-        check_train_config(TrainConfig(steps=opts.steps, lr=_lr_number(opts), tol=opts.tol, layers=opts.train_layers, sigma_points=opts.sigma_points))
+        check_train_config(TrainConfig(steps=opts.steps, lr=opts.config.lr, tol=opts.tol, layers=opts.train_layers, sigma_points=opts.sigma_points))
 
 
 def run_verify_pipeline(raw, opts: VerifyOptions, *, params=None, stage: Stage | None = None,
@@ -89,72 +86,48 @@ def run_verify_pipeline(raw, opts: VerifyOptions, *, params=None, stage: Stage |
     lets a data error suggest ``--no-normalize`` (the command line has that option).  ``stage`` receives a
     short text per phase; ``training_progress(steps)`` wraps gradient descent.
     """
+    from dataclasses import replace
+
     from opcheck.checks.conclusions import check_conclusions, combined_report
-    from opcheck.checks.hypotheses import VerifyConfig, run_verify
+    from opcheck.checks.hypotheses import run_verify
     from opcheck.commands.common import build_dataset
 
     check_options(opts)
-    d2, width = opts.d2, opts.width
+    cfg, d2 = opts.config, opts.d2
     if params is not None:
         d2 = params.V.shape[0]
-        width = width if width is not None else params.W.shape[0]
-    ds = build_dataset(raw, n=opts.n, labels=opts.labels, d2=d2, normalize=opts.normalize, seed=opts.seed, activation=opts.activation,
-                       init=opts.init, width=width, omega1=opts.omega1, omega2=opts.omega2, standardize=opts.standardize,
+        cfg = replace(cfg, width=cfg.width if cfg.width is not None else params.W.shape[0])
+    ds = build_dataset(raw, n=opts.n, labels=opts.labels, d2=d2, normalize=opts.normalize, seed=cfg.seed, activation=cfg.activation,
+                       init=cfg.init, width=cfg.width, omega1=cfg.omega1, omega2=cfg.omega2, standardize=opts.standardize,
                        offer_no_normalize=offer_no_normalize)
-    config = VerifyConfig(activation=opts.activation, init=opts.init, omega1=opts.omega1, omega2=opts.omega2, width=width, seed=opts.seed,
-                          constant=opts.constant, kappa_max=opts.kappa_max, lr=_lr_number(opts), c13=opts.c13, c14=opts.c14,
-                          c_path=opts.c_path, c20=opts.c20, c21=opts.c21)
-    hyp = run_verify(ds, config, params=params, progress=stage)
+    hyp = run_verify(ds, cfg, params=params, progress=stage)
     concl = None
     if opts.train:
         wrap = training_progress or (lambda _steps: contextlib.nullcontext((None, None)))
         with wrap(opts.steps) as (on_step, on_stage):
-            concl = check_conclusions(hyp, activation=opts.activation, steps=opts.steps, lr=opts.lr, tol=opts.tol, layers=opts.train_layers,
-                                      seed=opts.seed, sigma_points=opts.sigma_points, progress=on_step, stage=on_stage)
+            concl = check_conclusions(hyp, activation=cfg.activation, steps=opts.steps, lr=opts.lr, tol=opts.tol, layers=opts.train_layers,
+                                      seed=cfg.seed, sigma_points=opts.sigma_points, progress=on_step, stage=on_stage)
     return VerifyRun(combined_report(hyp, concl), hyp, concl)
 
 
-@dataclass(frozen=True)
-class BoundOptions:
-    """Every choice of ``opcheck bound`` (and of :func:`opcheck.bound`) after parsing."""
+def run_bound(req, *, data: str | Path | None = None, dataset: str | None = None, seed: int = 0):
+    """The :class:`~opcheck.theory.bound_result.BoundReport` for a :class:`~opcheck.theory.request.BoundRequest`.
 
-    n: int | None = None
-    d0: int | None = None
-    d2: int = 1
-    activation: str = "gelu"
-    init: str = "lecun"
-    t: int | None = None
-    constant: float = 1.0
-    batch_size: int | None = None
-    depth: int = 1
-    lambda0: float | None = None
-    delta: float | None = None
-    solve_for: str = "d1"
-    width: float | None = None
-    theorems: tuple[str, ...] = field(default_factory=tuple)
-    data: str | Path | None = None
-    dataset: str | None = None
-    seed: int = 0
-
-
-def run_bound(opts: BoundOptions):
-    """The :class:`~opcheck.theory.bound_result.BoundReport` for ``opts`` (data spectra when data are given)."""
+    With ``data`` (a samples file) or ``dataset`` (a built-in name) their measured
+    spectra replace the order-analysis assumptions (``n``, ``d0`` then size a subset).
+    """
     from opcheck.theory.compute import candidate_ts, check_request, compute_bound
-    from opcheck.theory.request import DEFAULT_DELTA, BoundRequest
+    from opcheck.theory.request import BoundRequest
 
-    req = BoundRequest(
-        n=opts.n, d0=opts.d0, d2=opts.d2, activation=opts.activation, init=opts.init, t=opts.t, constant=opts.constant,
-        batch_size=opts.batch_size, depth=opts.depth, lambda0=opts.lambda0, delta=DEFAULT_DELTA if opts.delta is None else opts.delta,
-        solve_for=opts.solve_for.strip().lower(), width=opts.width, theorems=tuple(opts.theorems),
-    )
-    has_data = opts.data is not None or opts.dataset is not None
+    req = BoundRequest(**{**req.__dict__, "solve_for": req.solve_for.strip().lower(), "theorems": tuple(req.theorems)})
+    has_data = data is not None or dataset is not None
     check_request(req, has_data)
     spectra = None
     if has_data:
         from opcheck.theory.data_inputs import data_spectra, load_dataset
 
-        ds = load_dataset(None if opts.data is None else str(opts.data), opts.dataset, opts.n, opts.d0, opts.seed)
-        spectra = data_spectra(ds.X, candidate_ts(req), ds.source, opts.seed)
+        ds = load_dataset(None if data is None else str(data), dataset, req.n, req.d0, seed)
+        spectra = data_spectra(ds.X, candidate_ts(req), ds.source, seed)
         req = BoundRequest(**{**req.__dict__, "n": None, "d0": None})
     return compute_bound(req, spectra)
 

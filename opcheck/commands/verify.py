@@ -92,11 +92,11 @@ def register(app: typer.Typer) -> None:
         from opcheck.commands.pipeline import VerifyOptions, check_options, run_verify_pipeline
         from opcheck.render import json_out
 
-        opts = VerifyOptions(
-            n=default_subset(data, o.value(dataset), n), labels=o.value(labels), d2=d2, normalize=normalize, standardize=standardize, seed=seed,
-            activation=o.value(activation), init=o.value(init), omega1=omega1, omega2=omega2, width=width, constant=constant,
-            c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max, lr=parse_lr(lr), train=train, steps=steps, tol=tol,
-            train_layers=o.value(train_layers), sigma_points=sigma_points,
+        opts = VerifyOptions.make(
+            n=default_subset(data, o.value(dataset), n), labels=o.value(labels), d2=d2, normalize=normalize, standardize=standardize,
+            train=train, lr=parse_lr(lr), steps=steps, tol=tol, train_layers=o.value(train_layers), sigma_points=sigma_points,
+            activation=o.value(activation), init=o.value(init), omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant,
+            c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max,
         )
         check_options(opts)
         if not train:
