@@ -1,0 +1,37 @@
+"""Exponent fits: exact recovery, interval coverage by simulation, and the < 3 dof rule."""
+import numpy as np
+import pytest
+
+from opcheck.report.exponents import MIN_DOF, fit_exponent
+
+NS = np.array([50, 100, 200, 400, 800, 1600])
+
+
+def test_exact_power_law_is_recovered():
+    f = fit_exponent(NS, 3.0 * NS**1.5 * np.exp(0.01 * np.array([1, -1, 1, -1, 1, -1])), [0.05] * NS.size)
+    assert f.estimate == pytest.approx(1.5, abs=0.02) and f.finding
+    assert dict(f.verdicts)[1.5] and not dict(f.verdicts)[1.0] and not dict(f.verdicts)[2.0]
+
+
+@pytest.mark.parametrize("extra", [1.0, 2.5])
+def test_interval_coverage(extra):
+    """95 % intervals cover the true exponent about 95 % of the time; with scatter beyond the
+    stated uncertainties (extra > 1) the residual scale keeps the coverage nominal."""
+    rng = np.random.default_rng(0)
+    s = np.array([0.15, 0.1, 0.12, 0.08, 0.1, 0.2])
+    hits, reps = 0, 2000
+    for _ in range(reps):
+        y = np.exp(1.0 + 1.2 * np.log(NS) + extra * s * rng.standard_normal(NS.size))
+        lo, hi = fit_exponent(NS, y, s).ci
+        hits += lo <= 1.2 <= hi
+    cover = hits / reps
+    assert 0.935 <= cover <= 0.965  # binomial sd at 2000 reps: 0.5 %
+
+
+def test_fewer_than_three_dof_is_never_a_finding():
+    f = fit_exponent(NS[:4], NS[:4] ** 1.0, [0.05] * 4)  # 2 dof
+    assert f.dof == 2 < MIN_DOF and not f.finding and "not a finding" in f.note
+    two = fit_exponent(NS[:2], NS[:2] ** 1.0, [0.05] * 2)
+    assert two.ci is None and not two.finding
+    five = fit_exponent(NS[:5], NS[:5] ** 1.0, [0.05] * 5)
+    assert five.dof == 3 and five.finding
