@@ -25,6 +25,7 @@ so no factorial or large polynomial value is ever formed.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -52,13 +53,21 @@ class LimitKernel:
     truncation_bound: float  # bound on ‖K_exact − K‖₂ (0 for closed forms)
 
 
+@functools.lru_cache(maxsize=2)
+def _nodes(count: int) -> tuple[Array, Array]:
+    x, w = hermite_e.hermegauss(count)  # ~1 s at 240 nodes: computed once per process
+    w = w / math.sqrt(2.0 * math.pi)
+    x.setflags(write=False)
+    w.setflags(write=False)
+    return x, w
+
+
 def normalized_hermite_coefficients(f: Callable[[Array], Array], scale: float, max_order: int = MAX_ORDER) -> tuple[Array, float]:
     """``a_t = c_t/√t! = E[f(s g) He_t(g)]/√t!`` for t = 0..max_order, and ``E[f(s g)²]``.
 
     Mehler's weights are ``a_t²``; ``Σ_t a_t² = E[f(s g)²]`` (Parseval).
     """
-    x, w = hermite_e.hermegauss(NODES)
-    w = w / math.sqrt(2.0 * math.pi)
+    x, w = _nodes(NODES)
     fx = np.asarray(f(scale * x), dtype=np.float64)
     out = np.empty(max_order + 1)
     h_prev, h = np.zeros_like(x), np.ones_like(x)

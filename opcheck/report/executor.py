@@ -1,112 +1,185 @@
-"""Run sweep points in this process or in worker processes, single-threaded BLAS each.
+"""Run the report's tasks on Dask: an in-process LocalCluster, an existing cluster, or serially.
 
-Every point is independent and seeded (:mod:`opcheck.report.points`), so the
-results do not depend on ``jobs`` or on the order the points finish in.  BLAS is
-limited to one thread per process (``threadpoolctl``): small GEMMs gain little
-from threads, and on a shared machine OpenBLAS's spinning threads can slow a run
-down tenfold; the parallelism is across points instead.  Results are cached by
-``(n, spec)`` so a point shared by two sweeps runs once.
+Every sweep point, threshold search (one per dataset, n and seed) and seed of the
+init-ratio sweep is one :class:`Task`: a module-level function and its arguments,
+pure and seeded, so its result does not depend on where or when it runs.
+
+* ``scheduler=None`` — a :class:`distributed.LocalCluster` with ``jobs`` worker
+  processes (default: the CPU count), started and shut down by :class:`Runner`;
+* ``scheduler="tcp://HOST:PORT"`` — a :class:`distributed.Client` to a running
+  scheduler (``dask scheduler`` / ``dask worker tcp://…`` by hand, or dask-jobqueue);
+* ``scheduler="serial"`` — in this process, one task after the other (no Dask).
+
+BLAS runs one thread inside every task (``threadpoolctl``), whatever the mode:
+OpenBLAS's Cholesky and eigensolvers round differently with 1 and 2 threads, and
+results must be identical for any number of workers.  With the default ``jobs``
+(= cores) that is workers × threads = cores.
+
+Faults: a worker that dies (SIGKILL, OOM) has its tasks recomputed on another
+worker by the scheduler (``distributed.scheduler.allowed-failures``); an exception
+raised by a task (e.g. an :class:`~opcheck.errors.InputError` for a bad point) is
+not retried and is re-raised here, so the report fails with its one-line message.
+On any exception, including Ctrl-C, the outstanding futures are cancelled and the
+local cluster is closed (its worker processes end with it).
 """
 from __future__ import annotations
 
-import multiprocessing
+import logging
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Callable, Iterable
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
-from opcheck.data.splits import SplitData
-from opcheck.report.points import PointResult, PointSpec, Settings, run_point
+SERIAL = "serial"
 
 
 def default_jobs() -> int:
-    """Worker processes by default: the CPU count, at most 4."""
-    return max(1, min(os.cpu_count() or 1, 4))
+    """Local worker processes by default: the CPU count."""
+    return max(1, os.cpu_count() or 1)
 
 
-def _init_worker() -> None:
-    """Workers: one BLAS thread; Ctrl-C is the parent's to handle (it terminates the pool)."""
-    import signal
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: ``fn(*args)``; ``key`` names it (deterministic, unique within a report)."""
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit_threads()
+    key: str
+    fn: Callable[..., Any]
+    args: tuple
 
 
-def _limit_threads() -> None:
+@dataclass(frozen=True)
+class Status:
+    """Progress of one batch: finished, running on a worker, waiting."""
+
+    done: int
+    running: int
+    remaining: int
+
+
+def run_task(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``fn(*args)`` with single-threaded BLAS; returns the result and its wall-clock seconds."""
+    from threadpoolctl import threadpool_limits
+
+    t = time.perf_counter()
+    with threadpool_limits(1):
+        out = fn(*args)
+    return out, time.perf_counter() - t
+
+
+def _dashboard_wanted() -> bool:
     try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        pass
-
-
-def _worker(spec: PointSpec, data: SplitData, settings: Settings) -> PointResult:
-    return run_point(spec, data, settings)
+        import bokeh  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class Runner:
-    """Runs point specs; ``jobs > 1`` uses a process pool of that many workers."""
+    """Context manager that runs batches of :class:`Task` (see module docstring)."""
 
-    def __init__(self, settings: Settings, jobs: int = 1):
-        self.settings = settings
-        self.jobs = max(1, int(jobs))
-        self.cache: dict[PointSpec, PointResult] = {}
-        self._pool: ProcessPoolExecutor | None = None
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None):
+        self.scheduler = scheduler
+        self.jobs = jobs or default_jobs()
+        self.client = None
+        self.cluster = None
+        self.cache: dict[str, Any] = {}
+        self.busy = 0.0
+        self._token = uuid.uuid4().hex[:8]
+
+    @property
+    def mode(self) -> str:
+        return SERIAL if self.scheduler == SERIAL else ("local" if self.scheduler is None else "remote")
+
+    @property
+    def dashboard(self) -> str | None:
+        link = getattr(self.client, "dashboard_link", None) if self.client is not None else None
+        return link if (link and (self.mode != "local" or _dashboard_wanted())) else None
+
+    @property
+    def workers(self) -> int:
+        if self.client is None:
+            return 1
+        return len(self.client.scheduler_info().get("workers", {})) or self.jobs
 
     def __enter__(self) -> "Runner":
-        if self.jobs > 1:
-            # fork where available: workers start fast and need no importable __main__;
-            # they are started here, before any progress display thread runs.
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker)
-            for fut in [self._pool.submit(os.getpid) for _ in range(self.jobs)]:
-                fut.result()
+        if self.mode == SERIAL:
+            return self
+        from distributed import Client, LocalCluster
+
+        if self.mode == "local":
+            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                        dashboard_address=":0" if _dashboard_wanted() else None,
+                                        silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                from opcheck.errors import InputError
+
+                raise InputError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler there ({exc})") from None
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        if self._pool is not None:
-            if exc_type is not None:  # interrupted or failed: do not wait for running points
-                for proc in list(getattr(self._pool, "_processes", {}).values()):
-                    proc.terminate()
-            self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
-            self._pool = None
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
 
-    def run(self, tasks: Iterable[tuple[PointSpec, SplitData]], on_done: Callable[[PointResult], None] | None = None) -> tuple[list[PointResult], float]:
-        """Results in task order (cached ones reused) and the summed worker seconds."""
-        tasks = list(tasks)
-        done = on_done or (lambda _r: None)
-        todo: dict[PointSpec, SplitData] = {}
-        for spec, data in tasks:
-            if spec in self.cache:
-                done(self.cache[spec])
-            elif spec not in todo:
-                todo[spec] = data
-        busy = 0.0
-        if self._pool is None:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(1):
-                for spec, data in todo.items():
-                    t = time.perf_counter()
-                    res = run_point(spec, data, self.settings)
-                    busy += time.perf_counter() - t
-                    self.cache[spec] = res
-                    done(res)
+    def run(self, tasks: Sequence[Task], on_done: Callable[[int, Any], None] | None = None,
+            on_status: Callable[[Status], None] | None = None) -> list[Any]:
+        """Results of ``tasks`` in their order (tasks with a cached key run once per runner)."""
+        done_cb = on_done or (lambda _i, _r: None)
+        status_cb = on_status or (lambda _s: None)
+        todo = [i for i, t in enumerate(tasks) if t.key not in self.cache]
+        for i, t in enumerate(tasks):
+            if t.key in self.cache:
+                done_cb(i, self.cache[t.key])
+        if self.mode == SERIAL:
+            for k, i in enumerate(todo):
+                status_cb(Status(k, 1, len(todo) - k - 1))
+                out, secs = run_task(tasks[i].fn, *tasks[i].args)
+                self._store(tasks[i].key, out, secs)
+                done_cb(i, out)
+            status_cb(Status(len(todo), 0, 0))
         else:
-            futures = {self._pool.submit(_worker, spec, data, self.settings): spec for spec, data in todo.items()}
-            pending = set(futures)
-            try:
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        res = fut.result()  # re-raises InputError etc. from the worker
-                        busy += sum(res.seconds.values())
-                        self.cache[futures[fut]] = res
-                        done(res)
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
-        return [self.cache[spec] for spec, _ in tasks], busy
+            self._run_dask(tasks, todo, done_cb, status_cb)
+        return [self.cache[t.key] for t in tasks]
+
+    def _store(self, key: str, out: Any, secs: float) -> None:
+        self.cache[key] = out
+        self.busy += secs
+
+    def _run_dask(self, tasks, todo, done_cb, status_cb) -> None:
+        from distributed import wait
+
+        futures = {self.client.submit(run_task, tasks[i].fn, *tasks[i].args, key=f"opcheck-{tasks[i].key}-{self._token}", pure=False): i
+                   for i in todo}
+        pending = set(futures)
+        try:
+            while pending:
+                try:
+                    finished = set(wait(list(pending), timeout=0.5, return_when="FIRST_COMPLETED").done)
+                except TimeoutError:
+                    finished = set()
+                for fut in sorted(finished, key=futures.get):
+                    out, secs = fut.result()  # re-raises the task's exception (e.g. InputError)
+                    i = futures[fut]
+                    self._store(tasks[i].key, out, secs)
+                    done_cb(i, out)
+                pending -= finished
+                status_cb(Status(len(futures) - len(pending), self._running(pending), len(pending)))
+        except BaseException:
+            self.client.cancel(list(pending))
+            raise
+
+    def _running(self, pending) -> int:
+        keys = {f.key for f in pending}
+        try:
+            processing = self.client.processing()
+        except Exception:  # noqa: BLE001 - progress only
+            return 0
+        return min(sum(1 for ks in processing.values() for k in ks if k in keys), self.workers)
+
