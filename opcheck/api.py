@@ -309,8 +309,8 @@ def bound(n=None, d0=None, *, d2=1, activation="gelu", init="lecun", t=None, con
 
 
 def report(X=None, y=None, *, out="opcheck-report", quick=False, n=None, sweeps=None, seed=0, activation="gelu", init="lecun",
-           constant=1.0, steps=None, tol=1e-2, lr=None, test_fraction=0.2, labels="teacher", d2=1, d0=None, jobs=1,
-           force=False) -> ReportResult:
+           constant=1.0, steps=None, tol=1e-2, lr=None, test_fraction=0.2, labels="teacher", d2=1, d0=None, jobs=None,
+           force=False, scheduler=None, seeds=3, n_max=None, gd_budget=1000) -> ReportResult:
     """Sweeps, plots and a written report (``opcheck report``): HTML, Markdown, results.json.
 
     Parameters
@@ -322,9 +322,13 @@ def report(X=None, y=None, *, out="opcheck-report", quick=False, n=None, sweeps=
     quick : bool
         Smaller grids and 100 GD steps.
     sweeps : str, optional
-        ``"width,samples,init-ratio"`` (default all), or ``"no-samples"`` to skip one.
-    jobs : int
-        Worker processes; no number depends on it.
+        ``"thresholds,width,samples,init-ratio"`` (default all), or ``"no-samples"`` to skip one.
+    jobs : int, optional
+        Local Dask worker processes (default: the CPU count); no number depends on it.
+    scheduler : str, optional
+        ``"tcp://HOST:PORT"`` of a running Dask scheduler, or ``"serial"`` (this process).
+    seeds, n_max, gd_budget
+        Init seeds per threshold, the largest n of the threshold grids, GD steps per threshold run.
 
     Returns
     -------
@@ -336,7 +340,7 @@ def report(X=None, y=None, *, out="opcheck-report", quick=False, n=None, sweeps=
     >>> import numpy as np, opcheck, tempfile, pathlib
     >>> X = np.random.default_rng(0).standard_normal((40, 6))
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "r"
-    >>> r = opcheck.report(X, out=folder, quick=True, n=8, steps=3, sweeps="width", test_fraction=0)
+    >>> r = opcheck.report(X, out=folder, quick=True, n=8, steps=3, sweeps="width", test_fraction=0, scheduler="serial")
     >>> sorted(p.name for p in r.path.iterdir() if p.suffix != ".png")
     ['.opcheck-report', 'report.html', 'report.md', 'results.json']
     """
@@ -347,9 +351,12 @@ def report(X=None, y=None, *, out="opcheck-report", quick=False, n=None, sweeps=
 
     config = ReportConfig(activation=activation, init=init, seed=seed, constant=constant, tol=tol, lr=lr, test_fraction=test_fraction,
                           steps=steps if steps is not None else (QUICK_STEPS if quick else DEFAULT_STEPS), sweeps=parse_sweeps(sweeps),
-                          quick=quick, n=n)
+                          quick=quick, n=n, seeds=seeds, n_max=n_max, gd_budget=gd_budget)
     validate(config)
     validation.positive_int(jobs, "jobs")
+    from opcheck.commands.pipeline import report_scheduler
+
+    scheduler = report_scheduler(scheduler)
     out = Path(out)
     destination_mode(out, force)
     if isinstance(X, str) and X.strip().lower() == "sphere":
@@ -358,8 +365,8 @@ def report(X=None, y=None, *, out="opcheck-report", quick=False, n=None, sweeps=
         raw = report_raw(None, "sphere", n, d0, None, seed, config)
     else:
         raw, _ = _raw(X, y, n=None, d0=d0, label_column=None, seed=seed)
-    prepared = prepare_report(raw, config, labels=labels, d2=d2)
-    run = finish_report(prepared, config, out=out, force=force, jobs=jobs, command_line="opcheck.report(...) (Python API)",
+    prepared = prepare_report(raw, config, labels=labels, d2=d2, key="sphere" if isinstance(X, str) else "data")
+    run = finish_report(prepared, config, out=out, force=force, jobs=jobs, scheduler=scheduler, command_line="opcheck.report(...) (Python API)",
                         inputs={"out": str(out), "data": raw.source, "labels": labels, "d2": d2})
     return ReportResult(run.document, None, run.written.path)
 

@@ -11,7 +11,7 @@ import pytest
 from opcheck.report.schema import validate
 from opcheck.report.writer import MARKER
 
-TINY = ("--quick", "--n", "24", "--steps", "15", "--seed", "3", "--test-fraction", "0.25")
+TINY = ("--quick", "--n", "24", "--steps", "15", "--seed", "3", "--test-fraction", "0.25", "--n-max", "40", "--seeds", "2", "--gd-budget", "200")
 
 
 def run(*argv):
@@ -31,7 +31,7 @@ def run(*argv):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("r") / "rep"
-    code, out, err = run(*TINY, "--jobs", "1", "--out", folder)
+    code, out, err = run(*TINY, "--scheduler", "serial", "--out", folder)
     assert code == 0, err
     return folder, out, err
 
@@ -56,7 +56,7 @@ def test_folder_has_every_file(report):
     folder, out, _ = report
     doc = json.loads((folder / "results.json").read_text())
     plots = [p["file"] for p in doc["plots"]]
-    assert sorted(plots) == ["init_ratio.png", "loss_curves.png", "threshold_vs_n.png", "width_sweep.png"]
+    assert sorted(plots) == ["init_ratio.png", "loss_curves.png", "threshold_vs_n.png", "thresholds_vs_n.png", "width_sweep.png"]
     for name in ["report.html", "report.md", "results.json", *plots]:
         assert (folder / name).stat().st_size > 0
     for name in plots:
@@ -64,7 +64,8 @@ def test_folder_has_every_file(report):
     marker = json.loads((folder / MARKER).read_text())
     assert set(marker["files"]) == {"report.html", "report.md", "results.json", *plots}
     assert str(folder / "report.html") in " ".join(out.split())  # the summary ends with the path
-    assert "time per part" in out and "width sweep" in out and "plots" in out
+    assert "time per part" in out and "width sweep" in out and "thresholds" in out and "plots" in out
+    assert "digits:" in out and "sphere-random:" in out  # the summary box, one line per dataset
 
 
 def test_html_parses_and_embeds_every_plot(report):
@@ -101,13 +102,24 @@ def test_results_json_matches_schema_and_content(report):
         assert pt["hypotheses_hold"] == all(h["holds"] for h in pt["hypotheses"])
     assert doc["sweeps"]["samples"]["ns"] == [9, 15, 24]
     r = doc["sweeps"]["init_ratio"]
-    assert [p["ratio"] for p in r["points"]] == [0.01, 0.1, 1.0, 10.0, 100.0]
+    assert r["ratios"] == [0.01, 0.1, 1.0, 10.0, 100.0] and r["seeds"] == [3, 4]
+    assert [(p["ratio"], p["seed"]) for p in r["points"]] == [(q, s) for q in r["ratios"] for s in (3, 4)]
+    assert [row["ratio"] for row in r["summary"]] == r["ratios"] and all(row["w_motion"]["count"] == 2 for row in r["summary"])
     for p in r["points"]:
         assert p["init"]["nominal"]["omega1"] * p["init"]["nominal"]["omega2"] == pytest.approx(r["product"])  # nominal; omega1, omega2 are measured
         assert p["gd"]["curve"]["lazy_gap"] is not None
     prov = doc["provenance"]
     words = prov["command_line"].split()
-    assert words[:2] == ["opcheck", "report"] and {"--quick", "--seed", "--test-fraction"} <= set(words) and "--jobs" not in words
+    assert words[:2] == ["opcheck", "report"] and {"--quick", "--seed", "--test-fraction"} <= set(words)
+    assert "--jobs" not in words and "--scheduler" not in words
+    assert [d["key"] for d in doc["datasets"]] == ["digits", "sphere-random", "sphere-teacher"]
+    assert doc["schema_version"] == 2 and {r["criterion"] for r in doc["thresholds"]} == {"features", "ntk", "gd"}
+    for r in doc["thresholds"]:
+        assert len(r["seeds"]) == 2
+        if r["kind"] == "measured":
+            assert all(s["lo"] is None or s["lo"] < s["hi"] for s in r["seeds"]) and r["bracket"][1] >= r["value"]
+    assert {(e["dataset"], e["criterion"]) for e in doc["exponents"]} >= {("digits", "features"), ("sphere-random", "ntk")}
+    assert [b["dataset"] for b in doc["summary"]] == ["digits", "sphere-random", "sphere-teacher"]
     assert words[words.index("--n") + 1] == "24" and words[words.index("--steps") + 1] == "15"
     assert len(prov["data"]["raw_sha256"]) == 64 and len(prov["data"]["prepared_sha256"]) == 64
     assert prov["seeds"]["seed"] == 3 and prov["libraries"]["numpy"]
@@ -120,14 +132,15 @@ def _without_timings(doc):
 
 
 def test_same_seed_same_results_whatever_the_workers(report):
-    """Rerun into the same folder (an earlier report: replaced without --force) with 2 worker processes."""
+    """Serial first; rerun into the same folder (an earlier report: replaced without --force) on a LocalCluster of 2 worker processes."""
     folder, _, _ = report
     first = json.loads((folder / "results.json").read_text())
     code, out, err = run(*TINY, "--jobs", "2", "--out", folder)
     assert code == 0, err
     assert "replaced an earlier report" in out
     again = json.loads((folder / "results.json").read_text())
-    assert again["timings"]["jobs"] == 2 and first["timings"]["jobs"] == 1
+    assert again["timings"]["execution"]["mode"] == "local" and again["timings"]["execution"]["workers"] == 2
+    assert first["timings"]["execution"]["mode"] == "serial"
     assert _without_timings(again) == _without_timings(first)  # byte-for-byte the same numbers, provenance included
 
 
@@ -135,7 +148,7 @@ def test_points_equal_opcheck_verify(tmp_path, capsys):
     """With nothing held out, a width-sweep point is exactly `opcheck verify --n N --width D --seed S`."""
     from opcheck.cli import main
 
-    code, _, err = run("--quick", "--n", "16", "--steps", "3", "--sweeps", "width", "--test-fraction", "0", "--seed", "4", "--jobs", "1", "--out", tmp_path / "w")
+    code, _, err = run("--quick", "--n", "16", "--steps", "3", "--sweeps", "width", "--test-fraction", "0", "--seed", "4", "--scheduler", "serial", "--out", tmp_path / "w")
     assert code == 0, err
     doc = json.loads((tmp_path / "w" / "results.json").read_text())
     assert doc["sweeps"]["samples"] is None and doc["sweeps"]["init_ratio"] is None
@@ -157,7 +170,7 @@ def test_refusal_and_force(tmp_path):
     assert code == 2 and out == ""
     assert err.startswith("opcheck: error: ") and "--force" in err and err.count("\n") == 1
     assert sorted(p.name for p in foreign.iterdir()) == ["thesis.tex"]  # refused before any work
-    code, _, err = run("--quick", "--n", "12", "--steps", "3", "--sweeps", "width", "--jobs", "1", "--force", "--out", foreign)
+    code, _, err = run("--quick", "--n", "12", "--steps", "3", "--sweeps", "width", "--scheduler", "serial", "--force", "--out", foreign)
     assert code == 0, err
     names = {p.name for p in foreign.iterdir()}
     assert {"thesis.tex", "report.html", "results.json", MARKER} <= names
@@ -176,6 +189,9 @@ def test_refusal_and_force(tmp_path):
     (("--dataset", "mnist"), "unknown dataset"),
     (("nonexistent.npy",), "file not found"),
     (("--constant", "0"), "--constant"),
+    (("--seeds", "0"), "--seeds"),
+    (("--scheduler", "localhost"), "--scheduler"),
+    (("--init", "xavier", "--sweeps", "thresholds"), "omega1"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path, argv, needle):
     code, out, err = run(*argv, "--out", tmp_path / "x")

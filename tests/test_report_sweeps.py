@@ -15,7 +15,8 @@ from opcheck.data.splits import make_split
 from opcheck.report.evaluation import test_error as held_out_error
 from opcheck.report.points import PointResult, PointSpec
 from opcheck.report.provenance import array_sha256
-from opcheck.report.sweeps import he_product, ratio_omegas, sample_sweep, width_scan
+from opcheck.report.init_ratio import he_product, ratio_omegas
+from opcheck.report.sweeps import sample_sweep, width_scan
 
 C9 = "initial loss small enough"
 
@@ -99,13 +100,13 @@ def test_he_product_and_ratios():
 
 
 def test_sweeps_option_and_validation():
-    assert parse_sweeps(None) == ("width", "samples", "init-ratio")
+    assert parse_sweeps(None) == ("thresholds", "width", "samples", "init-ratio")
     assert parse_sweeps("init-ratio,width") == ("width", "init-ratio")
-    assert parse_sweeps("no-samples") == ("width", "init-ratio")
-    for bad in ("bogus", "width,no-samples", "no-width,no-samples,no-init-ratio"):
+    assert parse_sweeps("no-samples") == ("thresholds", "width", "init-ratio")
+    for bad in ("bogus", "width,no-samples", "no-thresholds,no-width,no-samples,no-init-ratio"):
         with pytest.raises(InputError):
             parse_sweeps(bad)
-    for cfg in (ReportConfig(test_fraction=0.95), ReportConfig(steps=0), ReportConfig(tol=-1.0), ReportConfig(constant=math.inf), ReportConfig(n=2)):
+    for cfg in (ReportConfig(test_fraction=0.95), ReportConfig(steps=0), ReportConfig(tol=-1.0), ReportConfig(constant=math.inf), ReportConfig(n=2), ReportConfig(seeds=0), ReportConfig(n_max=3)):
         with pytest.raises(InputError):
             validate(cfg)
 

@@ -25,7 +25,7 @@ def results():
     def build(r, m):
         return build_dataset(r, n=m, labels="teacher", d2=1, normalize=True, seed=1, activation="gelu", init="lecun", width=None, omega1=None, omega2=None)
 
-    res = run_report(prepare(raw, build, ReportConfig(n=12, steps=5, quick=True, sweeps=("width",), test_fraction=0.25)), jobs=1)
+    res = run_report(prepare(raw, build, ReportConfig(n=12, steps=5, quick=True, sweeps=("width",), test_fraction=0.25)), scheduler="serial")
     doc = res.as_dict()
     doc["provenance"] = {"opcheck_version": "x", "command_line": "opcheck report", "options": {}, "seeds": {"seed": 1},
                          "data": {"source": "sphere", "raw_sha256": "0" * 64}, "machine": {"platform": "p", "cpu_count": 2},

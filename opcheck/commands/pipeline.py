@@ -144,33 +144,76 @@ class ReportRun:
 
 def report_raw(data, dataset: str | None, n: int | None, d0: int | None, label_column: str | None, seed: int, config):
     """The samples of a report: as ``opcheck verify`` loads them; a generated sphere is made large enough for the grids."""
-    import math
-
     from opcheck.commands.common import load_raw
-    from opcheck.data.splits import pool_size
-    from opcheck.report.config import DEFAULT_N, QUICK_N, SAMPLE_RATIO
 
     gen_n = None
     if data is None and dataset == "sphere":
-        top = SAMPLE_RATIO if ("samples" in config.sweeps and not config.quick) else 1.0
-        gen_n = max(1000, pool_size(int(math.ceil((n or (QUICK_N if config.quick else DEFAULT_N)) * top)), config.test_fraction))
+        gen_n = sphere_size(n, config)
     return load_raw(data, dataset, gen_n, d0, label_column, seed)
 
 
-def prepare_report(raw, config, *, labels: str, d2: int):
-    """Grids and data splits (:func:`opcheck.report.run.prepare`); every input error is raised here."""
+#: input dimension of the default sphere datasets (issue 13's pilot: d0 = 16)
+SPHERE_D0 = 16
+
+
+def sphere_size(n: int | None, config) -> int:
+    """Samples to generate on the sphere: enough for the legacy grids and the threshold grid."""
+    import math
+
+    from opcheck.data.splits import pool_size
+    from opcheck.report.config import DEFAULT_N, QUICK_N, SAMPLE_RATIO
+
+    top = SAMPLE_RATIO if ("samples" in config.sweeps and not config.quick) else 1.0
+    return max(1000, config.n_max or 0, pool_size(int(math.ceil((n or (QUICK_N if config.quick else DEFAULT_N)) * top)), config.test_fraction))
+
+
+def report_scheduler(scheduler: str | None) -> str | None:
+    """``--scheduler``, else ``$OPCHECK_SCHEDULER``, else None (a local cluster); 'serial' or an address."""
+    import os
+
+    from opcheck.errors import InputError
+
+    scheduler = scheduler or os.environ.get("OPCHECK_SCHEDULER") or None
+    if scheduler is not None and scheduler != "serial" and "://" not in scheduler:
+        raise InputError(f"--scheduler must be an address like tcp://HOST:PORT or 'serial', got '{scheduler}'")
+    return scheduler
+
+
+def _builder(config, labels: str, d2: int):
     from opcheck.commands.common import build_dataset
-    from opcheck.report.run import prepare
 
     def build(r, m):
         return build_dataset(r, n=m, labels=labels, d2=d2, normalize=True, seed=config.seed, activation=config.activation, init=config.init,
                              width=None, omega1=None, omega2=None)
 
-    return prepare(raw, build, config)
+    return build
 
 
-def finish_report(prepared, config, *, out: Path, force: bool, jobs: int, command_line: str, inputs: dict,
-                  progress=None, stage: Stage | None = None) -> ReportRun:
+def report_datasets(data, dataset: str | None, labels: str, config) -> tuple[str, list]:
+    """The main dataset's key and the other threshold datasets: without DATA or --dataset, the sphere
+    (d0 = 16) with random and with teacher labels beside digits."""
+    from opcheck.commands.common import load_raw
+    from opcheck.report.run import DatasetInput
+
+    if data is not None:
+        return Path(str(data)).stem, []
+    if dataset is not None:
+        return (f"sphere-{labels}" if dataset == "sphere" else str(dataset)), []
+    if "thresholds" not in config.sweeps:
+        return "digits", []
+    sph = load_raw(None, "sphere", sphere_size(config.n, config), SPHERE_D0, None, config.seed)
+    return "digits", [DatasetInput(f"sphere-{lab}", sph, _builder(config, lab, 1)) for lab in ("random", "teacher")]
+
+
+def prepare_report(raw, config, *, labels: str, d2: int, key: str = "data", more=()):
+    """Grids and data (:func:`opcheck.report.run.prepare`); every input error is raised here."""
+    from opcheck.report.run import prepare
+
+    return prepare(raw, _builder(config, labels, d2), config, key, more)
+
+
+def finish_report(prepared, config, *, out: Path, force: bool, jobs: int | None, command_line: str, inputs: dict,
+                  progress=None, stage: Stage | None = None, scheduler: str | None = None) -> ReportRun:
     """Run the sweeps, draw the plots, write the folder atomically (:func:`opcheck.report.writer.write_report`)."""
     import time
 
@@ -180,7 +223,7 @@ def finish_report(prepared, config, *, out: Path, force: bool, jobs: int, comman
     from opcheck.report.writer import write_report
 
     say = stage or (lambda _text: None)
-    result = run_report(prepared, jobs=jobs, progress=progress)
+    result = run_report(prepared, scheduler=scheduler, jobs=jobs, progress=progress)
     t = time.perf_counter()
     prov = collect(command_line, config.as_dict() | inputs,
                    {"seed": config.seed, "streams": "opcheck._runtime.seeding purposes: subset, split, init, teacher, random_labels, sphere, lanczos"},

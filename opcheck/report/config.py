@@ -18,6 +18,8 @@ and ``--quick`` in under a minute (README, "opcheck report").
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from dataclasses import dataclass
 
 from opcheck.data.splits import largest_train_n, pool_size
@@ -25,7 +27,7 @@ from opcheck._runtime import validation
 from opcheck.checks.gradient_descent import plan_trace
 from opcheck.errors import InputError
 
-SWEEPS = ("width", "samples", "init-ratio")
+SWEEPS = ("thresholds", "width", "samples", "init-ratio")
 DEFAULT_N = 200
 QUICK_N = 100
 DEFAULT_STEPS = 300
@@ -33,6 +35,19 @@ QUICK_STEPS = 100
 DEFAULT_TOL = 1e-2
 SAMPLE_RATIO = 1.6
 MIN_N = 4
+DEFAULT_SEEDS = 3
+DEFAULT_GD_BUDGET = 1000
+#: threshold grids: the largest n (capped by the data) and the points per grid
+THRESHOLD_N_MAX = 1600
+QUICK_THRESHOLD_N_MAX = 800
+THRESHOLD_POINTS = 9
+QUICK_THRESHOLD_POINTS = 5
+#: the grid spans a factor 20 (digits: 80..1600; sphere: 50..1000); GD thresholds stop at GD_N_MAX
+THRESHOLD_SPAN = 20.0
+QUICK_THRESHOLD_SPAN = 16.0
+GD_N_MAX = 400
+QUICK_GD_N_MAX = 200
+MIN_THRESHOLD_N = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,9 @@ class ReportConfig:
     sweeps: tuple[str, ...] = SWEEPS
     quick: bool = False
     n: int | None = None  # the fixed n of the width and init-ratio sweeps
+    seeds: int = DEFAULT_SEEDS  # init replicates per threshold and per init-ratio point
+    gd_budget: int = DEFAULT_GD_BUDGET  # GD steps per evaluation of the GD threshold
+    n_max: int | None = None  # the largest n of the threshold grids (default 1600; --quick 800; capped by the data)
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +84,9 @@ class ReportConfig:
             "sweeps": list(self.sweeps),
             "quick": self.quick,
             "n": self.n,
+            "seeds": self.seeds,
+            "gd_budget": self.gd_budget,
+            "n_max": self.n_max,
         }
 
 
@@ -75,12 +96,12 @@ def parse_sweeps(text: str | None) -> tuple[str, ...]:
     >>> parse_sweeps("width,init-ratio")
     ('width', 'init-ratio')
     >>> parse_sweeps("no-samples")
-    ('width', 'init-ratio')
+    ('thresholds', 'width', 'init-ratio')
     """
     if text is None or text.strip().lower() in ("", "all"):
         return SWEEPS
     names = [t.strip().lower() for t in text.split(",") if t.strip()]
-    aliases = {"sample": "samples", "sample-size": "samples", "init": "init-ratio", "ratio": "init-ratio", "widths": "width"}
+    aliases = {"threshold": "thresholds", "sample": "samples", "sample-size": "samples", "init": "init-ratio", "ratio": "init-ratio", "widths": "width"}
     chosen, skipped = [], []
     for raw in names:
         skip = raw.startswith("no-")
@@ -108,6 +129,27 @@ def validate(config: ReportConfig) -> None:
     validation.positive_finite(config.lr, "--lr")
     validation.fraction(config.test_fraction, "--test-fraction", 0.0, 0.9)
     validation.int_at_least(config.n, MIN_N, "--n")
+    validation.positive_int(config.seeds, "--seeds")
+    validation.positive_int(config.gd_budget, "--gd-budget")
+    validation.int_at_least(config.n_max, MIN_THRESHOLD_N, "--n-max")
+
+
+def threshold_ns(config: ReportConfig, available: int) -> tuple[int, ...]:
+    """The n grid of the thresholds: geometric, ``THRESHOLD_POINTS`` values up to ``n_max`` (capped by the data)."""
+    top = config.n_max or (QUICK_THRESHOLD_N_MAX if config.quick else THRESHOLD_N_MAX)
+    top = min(top, available)
+    span = QUICK_THRESHOLD_SPAN if config.quick else THRESHOLD_SPAN
+    k = QUICK_THRESHOLD_POINTS if config.quick else THRESHOLD_POINTS
+    lo = max(MIN_THRESHOLD_N, top / span)
+    if top < MIN_THRESHOLD_N:
+        raise InputError(f"the data have {available} samples; thresholds need at least {MIN_THRESHOLD_N}")
+    return tuple(sorted({int(round(v)) for v in np.geomspace(lo, top, k)}))
+
+
+def gd_ns(config: ReportConfig, ns: tuple[int, ...]) -> tuple[int, ...]:
+    """The n values at which the GD threshold runs (each point is k GD runs per seed)."""
+    cap = QUICK_GD_N_MAX if config.quick else GD_N_MAX
+    return tuple(n for n in ns if n <= cap)
 
 
 @dataclass(frozen=True)
@@ -141,7 +183,9 @@ def make_plan(config: ReportConfig, available: int, sweeps: tuple[str, ...] | No
     """Grids for ``available`` samples; refuses sizes the data cannot supply."""
     sweeps = config.sweeps if sweeps is None else sweeps
     f = config.test_fraction
-    top = SAMPLE_RATIO if ("samples" in sweeps and not config.quick) else 1.0  # the sample sweep reaches 1.6 n
+    top = SAMPLE_RATIO if ("samples" in sweeps and not config.quick) else 1.0
+    if not set(sweeps) & {"width", "samples", "init-ratio"}:
+        top = 1.0  # the sample sweep reaches 1.6 n
     cap = largest_train_n(available, f)
     if config.n is not None:
         n = config.n

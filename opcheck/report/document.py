@@ -7,19 +7,11 @@ same thing.  Formatting only; every number is already in the results.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from opcheck.render.fmt import num
 
 
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "h1" | "h2" | "h3" | "p" | "list" | "table" | "figure" | "kv" | "code"
-    text: str = ""
-    items: tuple = ()
-    headers: tuple = ()
-    rows: tuple = ()
-    file: str = ""
+from opcheck.report.document_blocks import Block
+from opcheck.report.document_thresholds import summary_blocks, threshold_blocks
 
 
 def _f(x) -> str:
@@ -125,20 +117,28 @@ def _sample_blocks(s: dict, figs: dict) -> list[Block]:
     return out
 
 
+def _ms(stat: dict) -> str:
+    if stat["mean"] is None:
+        return "—"
+    return _f(stat["mean"]) + (f" ± {_f(stat['sd'])}" if stat["sd"] is not None else "")
+
+
 def _ratio_blocks(r: dict, figs: dict) -> list[Block]:
-    out = [Block("h2", "Initialization ratio at the He product")]
+    out = [Block("h2", "Initialization ratio at the He product (the paper's section 6)")]
     if "init_ratio.png" in figs:
         out.append(Block("figure", figs["init_ratio.png"]["title"], file="init_ratio.png", items=(figs["init_ratio.png"]["caption"],)))
+    tr = r["trend"]
+    verdict = {True: "reproduced", False: "contradicted", None: "not resolved"}[tr["reproduces"]]
+    ci = f" (95% CI [{tr['ci'][0]:.3g}, {tr['ci'][1]:.3g}])" if tr["ci"] else ""
     out.append(Block("p", f"n = {r['n']}, d0 = {r['d0']}, d1 = {r['d1']}, omega1 omega2 = {_f(r['product'])} ({r['product_source']}); "
-                          f"He initialization is omega2/omega1 = {_f(r['he_ratio'])}."))
+                          f"He initialization is omega2/omega1 = {_f(r['he_ratio'])}; seeds {', '.join(map(str, r['seeds']))}. "
+                          f"Held-out error per decade of omega2/omega1: {_f(tr['slope'])}{ci} — the paper's trend (better accuracy as the ratio grows) is {verdict}."))
     rows = []
-    for p in r["points"]:
-        q, gd = p["quantities"], p["gd"] or {}
-        rows.append((f"{p['ratio']:.3g}", _f(p["init"]["omega1"]), _f(p["init"]["omega2"]), _c(q), _f(q["mu_phi"]),
-                     _f(gd.get("final_loss")), _yes(gd.get("converged")), _f(gd.get("w_motion")), _f(gd.get("v_motion")),
-                     _f(gd.get("max_lazy_gap")), _err(p["gd"])))
-    out.append(Block("table", headers=("omega2/omega1", "omega1", "omega2", "C_needed", "mu_Phi", "final loss", "reached tol",
-                                       "W motion", "V motion", "max lazy gap", "held-out error"), rows=tuple(rows)))
+    for row in r["summary"]:
+        rows.append((f"{row['ratio']:.3g}", _ms(row["final_loss"]), _ms(row["w_motion"]), _ms(row["v_motion"]), _ms(row["max_lazy_gap"]),
+                     _ms(row["train_error"]), _ms(row["test_error"])))
+    out.append(Block("table", headers=("omega2/omega1", "final loss", "W motion", "V motion", "max lazy gap", "training error",
+                                       "held-out error"), rows=tuple(rows)))
     return out
 
 
@@ -154,10 +154,10 @@ def build(results: dict, plots: list[dict]) -> list[Block]:
                    + f". Activation {cfg['activation']}, init {cfg['init']}, seed {cfg['seed']}, universal constant C = {_f(cfg['constant'])}, "
                    f"GD: {cfg['steps']} steps, tol {_f(cfg['tol'])}" + (f", lr {_f(cfg['lr'])}" if cfg["lr"] else ", lr = 1/lambda_max(Hessian at Theta0)")
                    + (" (--quick)" if cfg["quick"] else "") + "."),
-        Block("h2", "Findings"),
-        Block("list", items=tuple(results["findings"])),
-        Block("p", READING),
     ]
+    blocks += summary_blocks(results, figs)
+    blocks += [Block("h2", "Findings"), Block("list", items=tuple(results["findings"])), Block("p", READING)]
+    blocks += threshold_blocks(results)
     if sw["samples"] is not None:
         blocks += _sample_blocks(sw["samples"], figs)
     if sw["width"] is not None:
@@ -176,8 +176,9 @@ def build(results: dict, plots: list[dict]) -> list[Block]:
         blocks += [Block("h2", "Provenance"), Block("kv", rows=tuple(kv))]
     tm = results["timings"]
     rows = [(k, f"{v:.1f} s") for k, v in tm["parts_seconds"].items()]
+    ex = tm.get("execution") or {}
     blocks += [Block("h2", "Timings"),
-               Block("p", f"Started {tm['started_utc']} with {tm['jobs']} worker process(es); wall-clock seconds per part "
-                          "(results.json also has the summed worker seconds)."),
+               Block("p", f"Started {tm['started_utc']} on {ex.get('mode', '?')} execution with {ex.get('workers', '?')} worker(s); wall-clock seconds per part "
+                          "(results.json also has the summed task seconds)."),
                Block("kv", rows=tuple(rows))]
     return blocks

@@ -57,11 +57,35 @@ class Status:
     remaining: int
 
 
+def owned(obj: Any) -> Any:
+    """``obj`` with every numpy array replaced by a fresh, aligned, C-ordered copy (through dataclasses and tuples).
+
+    Dask hands a task its arrays as views of the received network frames, which may be
+    unaligned; numpy then computes some products without BLAS, and the last bits of the
+    results differ from an in-process run.  Fresh copies make every mode compute alike.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return np.array(obj, order="C", copy=True)
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(owned(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: owned(v) for k, v in obj.items()}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {f.name: owned(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+        return dataclasses.replace(obj, **changes)
+    return obj
+
+
 def run_task(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """``fn(*args)`` with single-threaded BLAS; returns the result and its wall-clock seconds."""
+    """``fn(*args)`` with single-threaded BLAS on owned copies of the arrays; the result and its wall-clock seconds."""
     from threadpoolctl import threadpool_limits
 
     t = time.perf_counter()
+    args = owned(args)
     with threadpool_limits(1):
         out = fn(*args)
     return out, time.perf_counter() - t

@@ -59,15 +59,25 @@ class ExponentFit:
         }
 
 
-def fit_exponent(ns: Sequence[float], widths: Sequence[float], log_se: Sequence[float], level: float = LEVEL) -> ExponentFit:
-    """Weighted fit of ``log width`` on ``log n`` (see module docstring)."""
-    x = np.log(np.asarray(ns, dtype=float))
-    y = np.log(np.asarray(widths, dtype=float))
-    s = np.maximum(np.asarray(log_se, dtype=float), MIN_LOG_SE)
+@dataclass(frozen=True)
+class Line:
+    """``y ≈ a + p x`` by weighted least squares with a t-interval for ``p`` (module docstring)."""
+
+    slope: float | None
+    intercept: float | None
+    ci: tuple[float, float] | None
+    stderr: float | None
+    dof: int
+    chi2_per_dof: float | None
+
+
+def weighted_line(x: Sequence[float], y: Sequence[float], s: Sequence[float], level: float = LEVEL) -> Line:
+    """Weights ``1/s_i²`` fix the relative weights; the common scale comes from the residuals."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    s = np.maximum(np.asarray(s, dtype=float), MIN_LOG_SE)
     k = x.size
-    nn = tuple(int(v) for v in ns)
     if k < 2 or float(np.ptp(x)) == 0.0:
-        return ExponentFit(None, None, None, None, nn, max(k - 2, 0), None, level, False, (), f"{k} usable n value(s): no fit")
+        return Line(None, None, None, None, max(k - 2, 0), None)
     w = 1.0 / (s * s)
     xm, ym = float(np.sum(w * x) / w.sum()), float(np.sum(w * y) / w.sum())
     sxx = float(np.sum(w * (x - xm) ** 2))
@@ -75,14 +85,25 @@ def fit_exponent(ns: Sequence[float], widths: Sequence[float], log_se: Sequence[
     a = ym - p * xm
     dof = k - 2
     if dof == 0:
-        return ExponentFit(p, None, None, a, nn, 0, None, level, False, (), "two n values: the line is exact, no interval; not a finding")
+        return Line(p, a, None, None, 0, None)
     chi2 = float(np.sum(w * (y - a - p * x) ** 2)) / dof
-    se = math.sqrt(1.0 / sxx) * math.sqrt(chi2)
+    se = math.sqrt(chi2 / sxx)
     q = float(stats.t.ppf(0.5 + level / 2.0, dof))
-    ci = (p - q * se, p + q * se)
-    finding = dof >= MIN_DOF
-    verdicts = tuple((e, ci[0] <= e <= ci[1]) for e, _ in REFERENCES)
-    note = f"weighted least squares on log-log axes, {level:.0%} t-interval with {dof} dof, scatter/uncertainty ratio {math.sqrt(chi2):.2g}"
+    return Line(p, a, (p - q * se, p + q * se), se, dof, chi2)
+
+
+def fit_exponent(ns: Sequence[float], widths: Sequence[float], log_se: Sequence[float], level: float = LEVEL) -> ExponentFit:
+    """Weighted fit of ``log width`` on ``log n`` (see module docstring)."""
+    nn = tuple(int(v) for v in ns)
+    line = weighted_line(np.log(np.asarray(ns, dtype=float)), np.log(np.asarray(widths, dtype=float)), log_se, level)
+    k = len(nn)
+    if line.slope is None:
+        return ExponentFit(None, None, None, None, nn, max(k - 2, 0), None, level, False, (), f"{k} usable n value(s): no fit")
+    if line.ci is None:
+        return ExponentFit(line.slope, None, None, line.intercept, nn, 0, None, level, False, (), "two n values: the line is exact, no interval; not a finding")
+    finding = line.dof >= MIN_DOF
+    verdicts = tuple((e, line.ci[0] <= e <= line.ci[1]) for e, _ in REFERENCES)
+    note = f"weighted least squares on log-log axes, {level:.0%} t-interval with {line.dof} dof, scatter/uncertainty ratio {math.sqrt(line.chi2_per_dof):.2g}"
     if not finding:
         note += f"; fewer than {MIN_DOF} dof: shown greyed, not a finding"
-    return ExponentFit(p, ci, se, a, nn, dof, chi2, level, finding, verdicts, note)
+    return ExponentFit(line.slope, line.ci, line.stderr, line.intercept, nn, line.dof, line.chi2_per_dof, level, finding, verdicts, note)

@@ -9,7 +9,11 @@ from __future__ import annotations
 import math
 
 from opcheck.render.fmt import num
-from opcheck.report.sweeps import ORDER_ANALYSIS_C_EXPONENT, PAPER_N_EXPONENT, InitRatioSweep, SampleSweep, WidthScan
+from opcheck.report.exponents import REFERENCES
+from opcheck.report.init_ratio import InitRatioSweep
+from opcheck.report.sweeps import ORDER_ANALYSIS_C_EXPONENT, PAPER_N_EXPONENT, SampleSweep, WidthScan
+from opcheck.report.threshold_sweep import ThresholdSweep
+from opcheck.report.threshold_tasks import Criterion
 
 
 def _ci(fit) -> str:
@@ -117,34 +121,111 @@ def sample_findings(s: SampleSweep) -> list[str]:
 
 
 def ratio_findings(r: InitRatioSweep) -> list[str]:
-    pts = list(zip(r.ratios, r.points))
-    lo, hi = pts[0], pts[-1]
+    rows = r.summary()
+    lo, hi = rows[0], rows[-1]
+    S = len(r.seeds)
+
+    def ms(row, m):
+        v = row[m]
+        if v["mean"] is None:
+            return "—"
+        return num(v["mean"]) + (f" ± {num(v['sd'])}" if v["sd"] is not None else "")
+
     out = [
-        f"Init-ratio sweep at n = {r.n}, d1 = {r.d1}, fixed He product omega1 omega2 = {num(r.product)} (He init itself is omega2/omega1 = {num(r.he_ratio)}): "
-        f"C_needed is {num(lo[1].q('c_needed'))} at omega2/omega1 = {lo[0]:g} and {num(hi[1].q('c_needed'))} at {hi[0]:g}."
+        f"Init-ratio sweep at n = {r.n}, d1 = {r.d1}, fixed He product omega1 omega2 = {num(r.product)} (He init itself is omega2/omega1 = {num(r.he_ratio)}), "
+        f"{S} seed(s) per ratio (mean ± sd): relative first-layer motion ||W-W0||/||W0|| {ms(lo, 'w_motion')} at omega2/omega1 = {lo['ratio']:g} and "
+        f"{ms(hi, 'w_motion')} at {hi['ratio']:g}; second layer {ms(lo, 'v_motion')} and {ms(hi, 'v_motion')}; largest laziness gap |h - h_lin| "
+        f"{ms(lo, 'max_lazy_gap')} and {ms(hi, 'max_lazy_gap')} (the paper, section 6: omega2/omega1 -> 0 suffices for lazy training, "
+        "omega2/omega1 -> infinity is necessary to avoid it)."
     ]
-    gd = [(q, p.gd) for q, p in pts if p.gd is not None]
-    if gd:
-        out.append(
-            f"After {gd[0][1]['steps_run']} or fewer GD steps the relative first-layer motion ||W-W0||/||W0|| goes from {num(gd[0][1]['w_motion'])} (ratio {gd[0][0]:g}) "
-            f"to {num(gd[-1][1]['w_motion'])} (ratio {gd[-1][0]:g}), the second layer's from {num(gd[0][1]['v_motion'])} to {num(gd[-1][1]['v_motion'])}; "
-            f"the largest laziness gap |h - h_lin| is {num(gd[0][1]['max_lazy_gap'])} and {num(gd[-1][1]['max_lazy_gap'])} at the two ends "
-            "(the paper, section 6: omega2/omega1 -> 0 suffices for lazy training, omega2/omega1 -> infinity is necessary to avoid it)."
-        )
-        conv = [q for q, g in gd if g["converged"]]
-        out.append(f"GD reached --tol at omega2/omega1 = {', '.join(f'{q:g}' for q in conv)}." if conv else "GD reached --tol at no ratio in the sweep.")
-        errs = [(q, g["test_error"]["value"], g["test_error"]["metric"]) for q, g in gd if g.get("test_error")]
-        if errs:
-            best = min(errs, key=lambda e: e[1] if math.isfinite(e[1]) else math.inf)
-            out.append(
-                f"Held-out {errs[0][2]}: {num(errs[0][1])} at ratio {errs[0][0]:g}, {num(errs[-1][1])} at ratio {errs[-1][0]:g}, lowest {num(best[1])} at ratio {best[0]:g} "
-                "(the paper reports better test accuracy as omega2/omega1 grows)."
-            )
+    if lo["test_error"]["mean"] is not None:
+        tr = r.trend()
+        verdict = {True: "the data REPRODUCE the paper's trend (held-out error falls as omega2/omega1 grows)",
+                   False: "the data CONTRADICT the paper's trend (held-out error rises as omega2/omega1 grows)",
+                   None: "no trend resolved at this precision (the interval contains 0), so the paper's trend is neither reproduced nor contradicted"}[tr["reproduces"]]
+        ci = f" (95% CI [{tr['ci'][0]:.3g}, {tr['ci'][1]:.3g}])" if tr["ci"] else ""
+        slope = f"{tr['slope']:.3g}" if tr["slope"] is not None else "—"
+        out.append(f"Held-out error {ms(lo, 'test_error')} at ratio {lo['ratio']:g} and {ms(hi, 'test_error')} at {hi['ratio']:g}; "
+                   f"fitted change per decade of omega2/omega1: {slope}{ci} — {verdict}.")
+    return out
+
+
+CRITERION_NAMES = {
+    Criterion.FEATURES: "concentration of the random features (lambda_min(Phi^T Phi)/d1 >= 1/2 lambda_min(K_inf))",
+    Criterion.NTK: "concentration of the empirical NTK (lambda_min(J J^T) >= 1/2 lambda_min(E[J J^T]))",
+    Criterion.GD: "gradient descent in the kernel regime (GD within 2 % of its linearisation while it fits half the labels)",
+}
+
+
+def _exp_words(e) -> str:
+    f = e.fit
+    inside = [name.split(" ")[0] for (v, name) in REFERENCES if (v, True) in f.verdicts]
+    outside = [name.split(" ")[0] for (v, name) in REFERENCES if (v, False) in f.verdicts]
+    words = []
+    if inside:
+        words.append("consistent with " + ", ".join(inside))
+    if outside:
+        words.append("excludes " + ", ".join(outside))
+    return "; ".join(words)
+
+
+def threshold_findings(t: ThresholdSweep) -> list[str]:
+    out = []
+    for ds in t.datasets:
+        for e in (x for x in t.exponents if x.dataset == ds["key"]):
+            recs = [r for r in t.records if r.dataset == ds["key"] and r.criterion == e.criterion]
+            kinds = {k: sum(r.kind == k for r in recs) for k in dict.fromkeys(r.kind for r in recs)}
+            head = f"{ds['key']} — {CRITERION_NAMES.get(e.criterion, e.criterion.value)}: "
+            f = e.fit
+            if f.estimate is None or f.ci is None:
+                out.append(head + f"no exponent ({f.note}); thresholds by kind: {kinds}.")
+                continue
+            status = "" if f.finding else " [NOT a finding: fewer than 3 dof]"
+            out.append(head + f"width needed grows like n^{f.estimate:.2f} (95% CI [{f.ci[0]:.2f}, {f.ci[1]:.2f}], {f.dof} dof, "
+                       f"n = {', '.join(map(str, f.ns))}) — {_exp_words(e)}{status}; thresholds by kind: {kinds}.")
+    return out
+
+
+def summary(result) -> list[dict]:
+    """The report's opening box: per dataset, the answer in one sentence and the facts behind it."""
+    t = result.thresholds
+    if t is None:
+        return []
+    out = []
+    for ds in t.datasets:
+        exps = [e for e in t.exponents if e.dataset == ds["key"]]
+        best = next((e for c in (Criterion.FEATURES, Criterion.NTK, Criterion.GD) for e in exps if e.criterion == c and e.fit.finding), None)
+        feats = [r for r in t.records if r.dataset == ds["key"] and r.criterion == Criterion.FEATURES and r.kernel]
+        lam = feats[-1].kernel if feats else None
+        if best is not None:
+            f = best.fit
+            head = (f"width needed grows like n^{f.estimate:.2f} (95% CI [{f.ci[0]:.2f}, {f.ci[1]:.2f}]) — {_exp_words(best)} "
+                    f"[{best.criterion.value} threshold, measured]")
+        else:
+            head = "no measured threshold exponent with at least 3 degrees of freedom"
+        lines = [head]
+        for e in exps:
+            if e is best or e.fit.ci is None:
+                continue
+            grey = "" if e.fit.finding else " (greyed: fewer than 3 dof)"
+            lines.append(f"{e.criterion.value}: n^{e.fit.estimate:.2f}, 95% CI [{e.fit.ci[0]:.2f}, {e.fit.ci[1]:.2f}] — {_exp_words(e)}{grey}")
+        if lam:
+            lines.append(f"lambda_min(K_inf) = {num(lam['lambda_min'])} at n = {feats[-1].n} (condition number {num(lam['condition'])})")
+        if ds["key"] == result.data.get("key") and result.width is not None:
+            th = result.width.hypotheses
+            lines.append(f"hypotheses at n = {result.width.n}: " + (
+                f"every measured hypothesis holds from d1 = {num(th.width)}" if th.kind == "measured" else
+                f"not all hold at any measured width ({th.kind}{'; EXTRAPOLATED to d1 ~ ' + num(th.width) if th.width else ''})"))
+        out.append({"dataset": ds["key"], "source": ds["source"], "labels": ds["labels"], "headline": head,
+                    "criterion": best.criterion.value if best else None, "estimate": best.fit.estimate if best else None,
+                    "ci": list(best.fit.ci) if best else None, "lines": lines})
     return out
 
 
 def findings(result) -> list[str]:
     out = []
+    if result.thresholds is not None:
+        out += threshold_findings(result.thresholds)
     if result.width is not None:
         out += width_findings(result.width, result.config.constant)
     if result.samples is not None:

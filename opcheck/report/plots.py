@@ -12,8 +12,8 @@ touched — headless by construction.
 * :func:`width_plot` — μ_Φ and σ_min(J) against width (log-log; zeros marked),
   and C_needed against width with its fitted power law and the constant C;
 * :func:`loss_plot` — GD loss curves for each width and each init ratio;
-* :func:`ratio_plot` — relative weight motion, laziness gap, loss and held-out
-  error against ω2/ω1 at the fixed He product.
+* :mod:`opcheck.report.plots_thresholds` — the key plot (measured thresholds
+  against n) and the init-ratio plot with error bars over seeds.
 """
 from __future__ import annotations
 
@@ -93,8 +93,10 @@ def threshold_plot(samples: dict) -> Plot:
     fig = Figure(figsize=(12, 5.6))
     ax = fig.add_subplot(1, 1, 1)
     ns = samples["ns"]
-    for b in samples["bounds"]:
-        ax.plot(b["ns"], _pos(b["widths"]), ls="--", lw=1.2, label=f"{b['name']} [{b['source']}; {b['note']}]")
+    greys = ("0.0", "0.3", "0.5", "0.7", "0.85")
+    styles = ((0, (5, 3)), (0, (2, 2)), (0, (6, 2, 1, 2)), (0, (1, 1)), (0, (8, 4)))
+    for i, b in enumerate(samples["bounds"]):
+        ax.plot(b["ns"], _pos(b["widths"]), ls=styles[i % 5], color=greys[i % 5], lw=1.2, label=f"{b['name']} [{b['source']}; {b['note']}]")
     b20 = _pos([s["bound_20"] for s in samples["scans"]])
     if np.isfinite(b20).any():
         ax.plot(ns, b20, ls=":", marker="s", ms=4, color="0.35", label="(20) on the data, derived xi, C = 1 [derived]")
@@ -156,7 +158,7 @@ def width_plot(width: dict, constant: float) -> Plot:
     ax.set_title(f"Near-isometry constants at n = {n}")
     _int_ticks(ax, d1)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
 
     c = _pos([p["quantities"]["c_needed"] for p in pts])
     bx.plot(d1, c, "o-", color="C2", label="C_needed of (9) [measured]")
@@ -176,7 +178,9 @@ def width_plot(width: dict, constant: float) -> Plot:
     bx.set_title("Implied constant of condition (9)")
     _int_ticks(bx, d1)
     bx.grid(True, which="major", alpha=0.3)
-    bx.legend(fontsize=8)
+    if not np.isfinite(c).any():
+        bx.text(0.5, 0.5, "C_needed = inf at every width:\nmu_Phi = 0 (d1 < n everywhere)", ha="center", va="center", transform=bx.transAxes)
+    bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     cap = ("Left: mu_Phi and sigma_min(J) at Theta0 against width (log-log); mu_Phi is exactly 0 for d1 < n. Right: the implied "
            "constant C_needed of condition (9) (holds iff C >= C_needed), its fitted power law in d1 and the constant you set.")
     return Plot("width_sweep.png", "mu_Phi, sigma_min(J) and C_needed against width", cap, "width", _png(fig))
@@ -197,14 +201,14 @@ def _curves(ax, entries, title: str, cmap: str) -> None:
     ax.set_ylabel("h(Theta_i) = ||V phi(WX) - Y||_F^2")
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
 
 
 def loss_plot(width: dict | None, ratio: dict | None, tol: float) -> Plot | None:
     panels = [p for p in (width, ratio) if p is not None and any(q["gd"] for q in p["points"])]
     if not panels:
         return None
-    fig = Figure(figsize=(5.6 * len(panels), 4.4))
+    fig = Figure(figsize=(5.6 * len(panels), 5.4))
     k = 1
     if width is not None and any(q["gd"] for q in width["points"]):
         ax = fig.add_subplot(1, len(panels), k)
@@ -213,55 +217,23 @@ def loss_plot(width: dict | None, ratio: dict | None, tol: float) -> Plot | None
         k += 1
     if ratio is not None and any(q["gd"] for q in ratio["points"]):
         ax = fig.add_subplot(1, len(panels), k)
-        _curves(ax, [(f"omega2/omega1 = {p['ratio']:.3g}", p["gd"]) for p in ratio["points"] if p["gd"]], f"GD at d1 = {ratio['d1']}, by init ratio", "plasma")
+        first = ratio["seeds"][0] if ratio.get("seeds") else None
+        _curves(ax, [(f"omega2/omega1 = {p['ratio']:.3g}", p["gd"]) for p in ratio["points"] if p["gd"] and p.get("seed") == first],
+                f"GD at d1 = {ratio['d1']}, by init ratio (seed {first})", "plasma")
         ax.axhline(tol, color="C3", lw=1, ls=":")
     cap = f"Full-batch gradient descent on both layers from Theta0 (step 1/lambda_max of the Hessian unless --lr); dotted: --tol = {tol:g}."
     return Plot("loss_curves.png", "Gradient-descent loss curves", cap, "gd", _png(fig))
 
 
-# --------------------------------------------------------------------------- init ratio
-def ratio_plot(ratio: dict) -> Plot:
-    fig = Figure(figsize=(15, 4.4))
-    ax, bx, cx = (fig.add_subplot(1, 3, k) for k in (1, 2, 3))
-    pts = [p for p in ratio["points"] if p["gd"]]
-    r = np.array([p["ratio"] for p in pts], dtype=float)
-    ax.plot(r, _pos([p["gd"]["w_motion"] for p in pts]), "o-", label="||W_T - W0||_F / ||W0||_F")
-    ax.plot(r, _pos([p["gd"]["v_motion"] for p in pts]), "s-", label="||V_T - V0||_F / ||V0||_F")
-    ax.plot(r, _pos([p["gd"]["max_lazy_gap"] for p in pts]), "^-", label="max_i |h(Theta_i) - h_lin(Theta~_i)|")
-    ax.set_yscale("log")
-    ax.set_title("Weight motion and laziness gap")
-    ax.legend(fontsize=8)
-    bx.plot(r, _pos([p["gd"]["initial_loss"] for p in pts]), "s:", color="0.5", label="h(Theta0)")
-    bx.plot(r, _pos([p["gd"]["final_loss"] for p in pts]), "o-", color="C2", label=f"h after {pts[0]['gd']['steps_run'] if pts else 0} steps or fewer")
-    bx.set_yscale("log")
-    bx.set_title("Training loss")
-    bx.legend(fontsize=8)
-    errs = [p["gd"]["test_error"] for p in pts]
-    trains = [p["gd"]["train_error"] for p in pts]
-    metric = next((e["metric"] for e in errs + trains if e), None)
-    if any(errs):
-        cx.plot(r, [e["value"] if e else np.nan for e in errs], "s-", color="C4", label=f"held-out ({errs[0]['metric'] if errs[0] else ''})")
-    if any(trains):
-        cx.plot(r, [e["value"] if e else np.nan for e in trains], "o:", color="C1", label="training set")
-    cx.set_title("Error after gradient descent" if metric else "Error after gradient descent (no held-out set)")
-    cx.set_ylabel(metric or "")
-    if metric:
-        cx.legend(fontsize=8)
-    for a in (ax, bx, cx):
-        a.set_xscale("log")
-        a.set_xlabel("omega2 / omega1 at omega1 omega2 = 2/sqrt(d0 d1)")
-        a.axvline(ratio["he_ratio"], color="0.5", ls=":", lw=1)
-        a.grid(True, which="major", alpha=0.3)
-    cap = (f"omega2/omega1 swept at the fixed He product omega1 omega2 = 2/sqrt(d0 d1) (n = {ratio['n']}, d1 = {ratio['d1']}); "
-           f"dotted vertical line: He initialization itself (ratio {ratio['he_ratio']:.3g}). Weight motion and the laziness gap "
-           "are opcheck's proxies for lazy training [derived].")
-    return Plot("init_ratio.png", "Laziness and weight motion against omega2/omega1", cap, "init-ratio", _png(fig))
-
-
 def all_plots(results: dict) -> list[Plot]:
     """Every figure the results allow, in report order."""
+    from opcheck.report.plots_thresholds import ratio_plot, thresholds_plot
+
     sw = results["sweeps"]
     out = []
+    key = thresholds_plot(results)
+    if key is not None:
+        out.append(key)
     if sw["samples"] is not None:
         out.append(threshold_plot(sw["samples"]))
     if sw["width"] is not None:

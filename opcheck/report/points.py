@@ -16,7 +16,7 @@ step size (13) is informational.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from opcheck.model.activations import get_activation
 from opcheck.checks.gradient_descent import TrainConfig, train
@@ -54,6 +54,12 @@ class PointSpec:
     omega2: float | None = None
     train: bool = True
     lazy: bool = False
+    seed: int | None = None  # None: the report's --seed (the init-ratio sweep repeats points over seeds)
+
+    @property
+    def key(self) -> str:
+        """A name unique to this point within a report (the Dask task key)."""
+        return f"point-{self.n}-{self.d1}-{self.omega1!r}-{self.omega2!r}-{int(self.train)}{int(self.lazy)}-{self.seed}"
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ class PointResult:
             {
                 "n": self.spec.n,
                 "d1": self.spec.d1,
+                "seed": self.spec.seed,
                 "d2": self.d2,
                 "init": self.init,
                 "quantities": self.quantities,
@@ -109,6 +116,8 @@ def run_point(spec: PointSpec, data: SplitData, s: Settings) -> PointResult:
     """Hypotheses at Θ0 and (if ``spec.train``) gradient descent with its held-out error."""
     t0 = time.perf_counter()
     ds = data.train
+    if spec.seed is not None:
+        s = replace(s, seed=spec.seed)
     config = VerifyConfig(activation=s.activation, init=s.init, omega1=spec.omega1, omega2=spec.omega2, width=spec.d1,
                           seed=s.seed, constant=s.constant, kappa_max=s.kappa_max, lr=None)
     vr = run_verify(ds, config)

@@ -1,39 +1,37 @@
-"""Run the chosen sweeps and gather them into one :class:`ReportResult` (results.json).
+"""Run the chosen parts and gather them into one :class:`ReportResult` (results.json).
 
 :func:`prepare` validates the options, plans the grids and builds the data
-splits (one per n) — every input error surfaces there; :func:`run_report` then
-runs each sweep in turn (width, sample size, init ratio) through one
-:class:`~opcheck.report.executor.Runner` (points shared between sweeps run once).  Nothing here prints; progress goes to
-the optional :class:`Progress` callbacks and the wall-clock time of each part
-into ``timings``.
+(one split per n of the legacy sweeps; one training set per n of every threshold
+dataset) — every input error surfaces there; :func:`run_report` then runs the
+parts in turn — thresholds (every dataset), width, sample size, init ratio (the
+main dataset) — through one :class:`~opcheck.report.executor.Runner` (Dask, or
+serially).  Nothing here prints; progress goes to the optional :class:`Progress`
+callbacks and the wall-clock time of each part into ``timings``.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence
 
+from opcheck.checks.records import jsonable
 from opcheck.data.loaders import RawSamples
+from opcheck.data.splits import Builder, SplitData, make_split
 from opcheck.report import findings as _findings
 from opcheck.report.bounds import theorem_bounds
 from opcheck.report.config import Plan, ReportConfig, make_plan, validate
-from opcheck.data.splits import Builder, SplitData, make_split
-from opcheck.report.executor import Runner
-from opcheck.report.points import PointSpec, Settings
+from opcheck.report.executor import Runner, Status, Task
+from opcheck.report.init_ratio import InitRatioSweep, he_product, ratio_omegas
+from opcheck.report.points import PointSpec, Settings, run_point
 from opcheck.report.provenance import Provenance, array_sha256
-from opcheck.report.sweeps import (
-    InitRatioSweep,
-    SampleSweep,
-    WidthScan,
-    he_product,
-    ratio_omegas,
-    sample_sweep,
-    width_scan,
-)
-from opcheck.checks.records import jsonable
+from opcheck.report.sweeps import SampleSweep, WidthScan, sample_sweep, width_scan
+from opcheck.report.threshold_sweep import ThresholdData, ThresholdSweep, collect, threshold_data
+from opcheck.report.threshold_sweep import tasks as threshold_tasks
 
-SCHEMA_VERSION = 1
-PARTS = {"width": "width sweep", "samples": "sample-size sweep", "init-ratio": "init-ratio sweep"}
+SCHEMA_VERSION = 2
+PARTS = {"thresholds": "thresholds", "width": "width sweep", "samples": "sample-size sweep", "init-ratio": "init-ratio sweep"}
+LEGACY = ("width", "samples", "init-ratio")
 
 
 class Progress:
@@ -41,7 +39,9 @@ class Progress:
 
     def start(self, part: str, total: int) -> None: ...
 
-    def advance(self, part: str, detail: str) -> None: ...
+    def status(self, part: str, status: Status) -> None: ...
+
+    def running_on(self, execution: dict) -> None: ...
 
     def finish(self, part: str, seconds: float) -> None: ...
 
@@ -51,10 +51,12 @@ class ReportResult:
     config: ReportConfig
     plan: Plan
     data: dict
+    thresholds: ThresholdSweep | None
     width: WidthScan | None
     samples: SampleSweep | None
     init_ratio: InitRatioSweep | None
     findings: tuple[str, ...]
+    summary: tuple[dict, ...]
     timings: dict
     provenance: Provenance | None = None
     plots: tuple[dict, ...] = ()
@@ -66,6 +68,11 @@ class ReportResult:
             "config": self.config.as_dict(),
             "plan": self.plan.as_dict(),
             "data": self.data,
+            "datasets": list(self.thresholds.datasets) if self.thresholds else [],
+            "summary": list(self.summary),
+            "thresholds": [r.as_dict() for r in self.thresholds.records] if self.thresholds else [],
+            "exponents": [e.as_dict() for e in self.thresholds.exponents] if self.thresholds else [],
+            "threshold_settings": self.thresholds.settings if self.thresholds else None,
             "sweeps": {
                 "width": self.width.as_dict() if self.width else None,
                 "samples": self.samples.as_dict() if self.samples else None,
@@ -83,30 +90,49 @@ def settings_for(config: ReportConfig) -> Settings:
 
 
 @dataclass(frozen=True)
+class DatasetInput:
+    """A dataset of the thresholds part: a key for the report, its samples and how to prepare them."""
+
+    key: str
+    raw: RawSamples
+    build: Builder
+
+
+@dataclass(frozen=True)
 class Prepared:
-    """The grids and the data splits, ready to sweep (every input error is raised by now)."""
+    """The grids and the data, ready to sweep (every input error is raised by now)."""
 
     config: ReportConfig
     plan: Plan
     splits: dict
+    threshold_data: tuple[ThresholdData, ...]
     data: dict
     started_utc: str
     seconds: float
 
 
-def prepare(raw: RawSamples, build: Builder, config: ReportConfig) -> Prepared:
-    """Validate, plan the grids and build one train/test split per n (as ``opcheck verify`` loads data)."""
+def prepare(raw: RawSamples, build: Builder, config: ReportConfig, key: str = "data", more: Sequence[DatasetInput] = ()) -> Prepared:
+    """Validate, plan the grids and build the data as ``opcheck verify`` loads it.
+
+    ``raw``/``build`` is the main dataset (the legacy sweeps run on it); the thresholds
+    run on it and on every dataset of ``more``.
+    """
     validate(config)
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t = time.perf_counter()
-    plan = make_plan(config, raw.X.shape[0])
+    legacy = tuple(s for s in config.sweeps if s in LEGACY)
+    plan = make_plan(config, raw.X.shape[0], legacy or ("width",))
     ns = {plan.n}
     if "samples" in config.sweeps:
         ns |= set(plan.sample_ns)
     splits: dict[int, SplitData] = {n: make_split(raw, n, config.test_fraction, config.seed, build) for n in sorted(ns)}
+    tdata: tuple[ThresholdData, ...] = ()
+    if "thresholds" in config.sweeps:
+        tdata = tuple(threshold_data(d.key, d.raw, d.build, config) for d in (DatasetInput(key, raw, build), *more))
     main = splits[plan.n]
     data = {
         **{k: v for k, v in main.train.summary().items() if k not in ("n", "subset_of")},
+        "key": key,
         "available_samples": raw.X.shape[0],
         "n_width_sweep": plan.n,
         "test_fraction": config.test_fraction,
@@ -117,50 +143,57 @@ def prepare(raw: RawSamples, build: Builder, config: ReportConfig) -> Prepared:
         "prepared_sha256": array_sha256(main.train.X, main.train.Y, main.test_X, main.test_Y),
         "hash_note": "sha256 of dtype, shape and bytes: raw = the samples and labels as loaded; prepared = X, Y of the width sweep's training and test sets",
     }
-    return Prepared(config, plan, splits, jsonable(data), started, time.perf_counter() - t)
+    return Prepared(config, plan, splits, tdata, jsonable(data), started, time.perf_counter() - t)
 
 
-def run_report(prep: Prepared, jobs: int = 1, progress: Progress | None = None) -> ReportResult:
-    """All chosen sweeps on the prepared data (see :func:`prepare`)."""
+def _point_task(spec: PointSpec, data: SplitData, settings: Settings) -> Task:
+    return Task(spec.key, run_point, (spec, data, settings))
+
+
+def run_report(prep: Prepared, scheduler: str | None = None, jobs: int | None = None, progress: Progress | None = None) -> ReportResult:
+    """All chosen parts on the prepared data (see :func:`prepare`); ``scheduler``/``jobs`` as :class:`Runner`."""
     config, plan, splits = prep.config, prep.plan, prep.splits
     prog = progress or Progress()
     parts: dict[str, float] = {"data": prep.seconds}
     busy: dict[str, float] = {}
     main = splits[plan.n]
     d0 = main.train.d0
+    settings = settings_for(config)
 
-    width = samples = ratio = None
-    with Runner(settings_for(config), jobs) as runner:
-        def go(part: str, tasks: list[tuple[PointSpec, SplitData]]):
+    thresholds = width = samples = ratio = None
+    t_start = time.perf_counter()
+    with Runner(scheduler, jobs) as runner:
+        parts["start workers"] = time.perf_counter() - t_start
+        execution = {"mode": runner.mode, "workers": runner.workers, "scheduler": scheduler, "dashboard": runner.dashboard}
+        prog.running_on(execution)
+        def go(part: str, tasks: list[Task]) -> list:
             prog.start(part, len(tasks))
-            t0 = time.perf_counter()
-            res, secs = runner.run(tasks, lambda r: prog.advance(part, f"n = {r.spec.n}, d1 = {r.spec.d1}"))
+            t0, b0 = time.perf_counter(), runner.busy
+            res = runner.run(tasks, on_status=lambda st: prog.status(part, st))
             parts[PARTS[part]] = time.perf_counter() - t0
-            busy[PARTS[part]] = secs
+            busy[PARTS[part]] = runner.busy - b0
             prog.finish(part, parts[PARTS[part]])
             return res
 
+        if "thresholds" in config.sweeps:
+            tt = threshold_tasks(list(prep.threshold_data), config)
+            res = go("thresholds", tt)
+            thresholds = collect(list(prep.threshold_data), config, {t.key: r for t, r in zip(tt, res)})
         if "width" in config.sweeps:
-            res = go("width", [(PointSpec(plan.n, d1), main) for d1 in plan.widths])
+            res = go("width", [_point_task(PointSpec(plan.n, d1), main, settings) for d1 in plan.widths])
             width = width_scan(res, d0, config.constant, config.tol, config.steps)
         if "samples" in config.sweeps:
-            tasks = [(PointSpec(n, d1), splits[n]) for n in plan.sample_ns for d1 in plan.sample_widths(n)]
-            res = go("samples", tasks)
+            res = go("samples", [_point_task(PointSpec(n, d1), splits[n], settings) for n in plan.sample_ns for d1 in plan.sample_widths(n)])
             scans = [width_scan([r for r in res if r.spec.n == n], d0, config.constant, config.tol, config.steps) for n in plan.sample_ns]
             samples = sample_sweep(scans, d0, theorem_bounds(plan.sample_ns, d0))
         if "init-ratio" in config.sweeps:
             d1 = plan.ratio_width
             prod = he_product(d0, d1)
-            tasks = [(PointSpec(plan.n, d1, *ratio_omegas(r, prod), train=True, lazy=True), main) for r in plan.ratios]
-            res = go("init-ratio", tasks)
-            ratio = InitRatioSweep(plan.n, d0, d1, prod, (d0 / d1) ** 0.5, plan.ratios, tuple(res))
+            seeds = tuple(config.seed + k for k in range(config.seeds))
+            specs = [PointSpec(plan.n, d1, *ratio_omegas(r, prod), train=True, lazy=True, seed=sd) for r in plan.ratios for sd in seeds]
+            res = go("init-ratio", [_point_task(sp, main, settings) for sp in specs])
+            ratio = InitRatioSweep(plan.n, d0, d1, prod, (d0 / d1) ** 0.5, plan.ratios, seeds, tuple(res))
 
-    timings = {"started_utc": prep.started_utc, "jobs": jobs, "parts_seconds": parts, "worker_seconds": busy}
-    result = ReportResult(config, plan, prep.data, width, samples, ratio, (), timings)
-    return _with_findings(result)
-
-
-def _with_findings(result: ReportResult) -> ReportResult:
-    from dataclasses import replace
-
-    return replace(result, findings=tuple(_findings.findings(result)))
+    timings = {"started_utc": prep.started_utc, "jobs": jobs, "execution": execution, "parts_seconds": parts, "worker_seconds": busy}
+    result = ReportResult(config, plan, prep.data, thresholds, width, samples, ratio, (), (), timings)
+    return replace(result, findings=tuple(_findings.findings(result)), summary=tuple(_findings.summary(result)))

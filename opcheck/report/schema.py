@@ -85,6 +85,7 @@ GD = _nullable(_obj({
 POINT = _obj({
     "n": INT,
     "d1": INT,
+    "seed": {"type": ["integer", "null"]},
     "d2": INT,
     "init": _obj({"scheme": STR, "omega1": {"type": "number"}, "omega2": {"type": "number"}, "kappa_init": {"type": "number"}, "source": STR}),
     "quantities": _obj({k: {"type": NUM} for k in ("mu_phi", "sigma_min_jacobian", "sigma_max_jacobian", "c_needed", "h0", "rho", "beta_phi", "nu_phi", "sigma_max_x", "kappa_init")}),
@@ -129,6 +130,8 @@ SAMPLES = _nullable(_obj({
 }))
 
 RATIO_POINT = {**POINT, "properties": {"ratio": {"type": "number", "minimum": 0}, **POINT["properties"]}, "required": ["ratio"] + POINT["required"]}
+STAT = _obj({"mean": {"type": NUM}, "sd": {"type": NUM}, "count": INT})
+RATIO_SUMMARY = _obj({"ratio": {"type": "number"}, **{m: STAT for m in ("test_error", "train_error", "max_lazy_gap", "w_motion", "v_motion", "final_loss")}})
 
 INIT_RATIO = _nullable(_obj({
     "n": INT,
@@ -138,25 +141,79 @@ INIT_RATIO = _nullable(_obj({
     "product_source": STR,
     "he_ratio": {"type": "number"},
     "ratios": NUMS,
+    "seeds": {"type": "array", "items": INT},
     "points": {"type": "array", "items": RATIO_POINT},
+    "summary": {"type": "array", "items": RATIO_SUMMARY},
+    "trend": _obj({"slope": {"type": NUM}, "ci": _nullable({"type": "array", "items": {"type": NUM}}),
+                   "reproduces": {"type": ["boolean", "null"]}, "note": STR}),
 }))
+
+CRITERIA = ["features", "ntk", "gd", "gd-tol", "c9"]
+SEARCH = _obj({"replicate": INT, "seed_sequence": {"type": "array", "items": INT}, "lo": {"type": ["integer", "null"]},
+               "hi": {"type": ["integer", "null"]}, "estimate": {"type": NUM},
+               "ended_by": {"type": "string", "enum": ["bracketed", "holds at start", "cap"]},
+               "evaluations": {"type": "array", "items": {"type": "array"}}})
+KERNEL = _nullable(_obj({"lambda_min": {"type": NUM}, "lambda_max": {"type": NUM}, "condition": {"type": NUM}, "method": STR,
+                         "truncation_bound": {"type": NUM}}))
+THRESHOLD_RECORD = _obj({
+    "dataset": STR,
+    "criterion": {"type": "string", "enum": CRITERIA},
+    "n": INT,
+    "kind": {"type": "string", "enum": ["measured", "not reached", "upper bound", "budget-bound", "extrapolated"]},
+    "value": {"type": NUM},
+    "bracket": {"type": "array", "items": {"type": NUM}},
+    "log_se": {"type": NUM},
+    "seeds": {"type": "array", "items": SEARCH},
+    "kernel": KERNEL,
+    "budget_steps": {"type": ["integer", "null"]},
+    "steps_used": {"type": ["integer", "null"]},
+    "ended_by": STR,
+    "note": STR,
+})
+EXPONENT_RECORD = _obj({
+    "dataset": STR,
+    "criterion": {"type": "string", "enum": CRITERIA},
+    "kind": {"type": "string", "enum": ["measured", "extrapolated"]},
+    "estimate": {"type": NUM},
+    "ci": _nullable({"type": "array", "items": {"type": "number"}}),
+    "stderr": {"type": NUM},
+    "log_prefactor": {"type": NUM},
+    "n_values": {"type": "array", "items": INT},
+    "dof": INT,
+    "chi2_per_dof": {"type": NUM},
+    "level": {"type": "number"},
+    "finding": BOOL,
+    "verdicts": {"type": "array", "items": _obj({"exponent": {"type": "number"}, "inside": BOOL})},
+    "note": STR,
+})
+DATASET = _obj({"key": STR, "source": STR, "labels": STR, "d0": INT, "d2": INT, "n_values": {"type": "array", "items": INT},
+                "gd_n_values": {"type": "array", "items": INT}})
+SUMMARY = _obj({"dataset": STR, "source": STR, "labels": STR, "headline": STR, "criterion": {"type": ["string", "null"]},
+                "estimate": {"type": NUM}, "ci": _nullable({"type": "array", "items": {"type": "number"}}),
+                "lines": {"type": "array", "items": STR}})
 
 PLOT = _obj({"file": STR, "title": STR, "caption": STR, "sweep": STR})
 
 RESULTS_SCHEMA: dict = _obj({
-    "schema_version": {"type": "integer", "enum": [1]},
+    "schema_version": {"type": "integer", "enum": [2]},
     "kind": {"type": "string", "enum": ["opcheck-report"]},
     "config": _obj({
         "activation": STR, "init": STR, "seed": INT, "constant": {"type": "number"}, "kappa_max": {"type": "number"},
         "steps": INT, "tol": {"type": "number"}, "lr": {"type": NUM}, "test_fraction": {"type": "number"},
-        "sweeps": {"type": "array", "items": {"type": "string", "enum": ["width", "samples", "init-ratio"]}},
-        "quick": BOOL, "n": {"type": ["integer", "null"]},
+        "sweeps": {"type": "array", "items": {"type": "string", "enum": ["thresholds", "width", "samples", "init-ratio"]}},
+        "quick": BOOL, "n": {"type": ["integer", "null"]}, "seeds": INT, "gd_budget": INT, "n_max": {"type": ["integer", "null"]},
     }),
     "plan": _obj({"n": INT, "widths": {"type": "array", "items": INT}, "sample_ns": {"type": "array", "items": INT},
                   "sample_width_factors": NUMS, "ratios": NUMS, "ratio_width": INT, "n_note": STR}),
     "data": _obj({"source": STR, "d0": INT, "d2": INT, "labels": STR, "available_samples": INT, "n_width_sweep": INT,
                   "test_fraction": {"type": "number"}, "n_test": INT, "classification": BOOL, "assumption2_holds": BOOL},
                  required=["source", "d0", "d2", "labels", "available_samples", "n_width_sweep", "test_fraction", "n_test", "classification", "assumption2_holds"]),
+    "datasets": {"type": "array", "items": DATASET},
+    "summary": {"type": "array", "items": SUMMARY},
+    "thresholds": {"type": "array", "items": THRESHOLD_RECORD},
+    "exponents": {"type": "array", "items": EXPONENT_RECORD},
+    "threshold_settings": _nullable(_obj({"seeds": INT, "bisection_rel_tol": {"type": "number"}, "criteria": {"type": "object"},
+                                           "gd": {"type": "object"}, "caps": {"type": "object"}})),
     "sweeps": _obj({"width": _nullable(SCAN), "samples": SAMPLES, "init_ratio": INIT_RATIO}, extra=False),
     "findings": {"type": "array", "items": STR},
     "plots": {"type": "array", "items": PLOT},
@@ -167,7 +224,8 @@ RESULTS_SCHEMA: dict = _obj({
         "machine": _obj({"platform": STR, "cpu_count": {"type": ["integer", "null"]}}),
         "libraries": _obj({"python": STR, "numpy": STR, "scipy": STR, "matplotlib": STR}),
     }),
-    "timings": _obj({"started_utc": STR, "jobs": INT, "parts_seconds": {"type": "object"}, "worker_seconds": {"type": "object"}}),
+    "timings": _obj({"started_utc": STR, "jobs": {"type": ["integer", "null"]}, "execution": {"type": "object"},
+                     "parts_seconds": {"type": "object"}, "worker_seconds": {"type": "object"}}),
 }, extra=False)
 
 _TYPES = {

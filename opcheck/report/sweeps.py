@@ -228,39 +228,3 @@ def sample_sweep(scans: list[WidthScan], d0: int, bounds: tuple[BoundCurve, ...]
         power_fit([b[0] for b in b20], [b[1] for b in b20]),
         bounds,
     )
-
-
-# ----------------------------------------------------------------------------- init ratio
-@dataclass(frozen=True)
-class InitRatioSweep:
-    """ω2/ω1 at the fixed He product ω1 ω2 = 2/√(d0 d1) (theory.md §7)."""
-
-    n: int
-    d0: int
-    d1: int
-    product: float
-    he_ratio: float
-    ratios: tuple[float, ...]
-    points: tuple[PointResult, ...]
-
-    def as_dict(self) -> dict:
-        return jsonable({
-            "n": self.n,
-            "d0": self.d0,
-            "d1": self.d1,
-            "product": self.product,
-            "product_source": "paper (section 6: the He product omega1 omega2 = 2/sqrt(d0 d1))",
-            "he_ratio": self.he_ratio,
-            "ratios": list(self.ratios),
-            "points": [{"ratio": r, **p.as_dict()} for r, p in zip(self.ratios, self.points)],
-        })
-
-
-def he_product(d0: int, d1: int) -> float:
-    """``ω1 ω2`` of He initialization: √(2/d0) √(2/d1) = 2/√(d0 d1)."""
-    return 2.0 / math.sqrt(d0 * d1)
-
-
-def ratio_omegas(ratio: float, product: float) -> tuple[float, float]:
-    """(ω1, ω2) with ω1 ω2 = product and ω2/ω1 = ratio."""
-    return math.sqrt(product / ratio), math.sqrt(product * ratio)

@@ -78,7 +78,8 @@ class SearchResult:
         return out
 
 
-def _omega1(init: str, d0: int) -> float:
+def omega1_for(init: str, d0: int) -> float:
+    """The init's ω1, refused when it depends on the width (nested widths and K∞ need one ω1)."""
     s1, s2 = init_scales(init, d0, 1, 1), init_scales(init, d0, 10**6, 1)
     if not math.isclose(s1.omega1, s2.omega1):
         raise InputError(f"thresholds need an omega1 that does not depend on the width; --init {init} has one that does (use lecun or he)")
@@ -88,7 +89,7 @@ def _omega1(init: str, d0: int) -> float:
 def run_search(spec: SearchSpec, X: np.ndarray, Y: np.ndarray) -> SearchResult:
     """The bisection of ``spec`` on the training set ``(X, Y)`` (d0 × n, d2 × n)."""
     d0, n = X.shape
-    om1 = _omega1(spec.init, d0)
+    om1 = omega1_for(spec.init, d0)
     if spec.criterion == Criterion.GD:
         s, evals = gd_search(X, Y, spec.activation, spec.init, spec.seed, spec.replicate, spec.start, spec.cap, spec.gd, spec.rel_tol)
         return SearchResult(spec, s, None, evals)

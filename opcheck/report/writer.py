@@ -132,9 +132,12 @@ def _html_block(b: Block, pngs: dict[str, bytes]) -> str:
         return f"<p>{e(b.text)}</p>"
     if b.kind == "list":
         return "<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in b.items) + "</ul>"
+    if b.kind == "box":
+        return "<div class='box'>" + "".join(f"<p class='{'sub' if str(i).startswith(' ') else 'head'}'>{e(str(i).strip())}</p>" for i in b.items) + "</div>"
     if b.kind == "table":
         head = "".join(f"<th>{e(h)}</th>" for h in b.headers)
-        body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in b.rows)
+        body = "".join(("<tr class='muted'>" if k in b.muted else "<tr>") + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
+                       for k, row in enumerate(b.rows))
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if b.kind == "kv":
         return "<table class='kv'><tbody>" + "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in b.rows) + "</tbody></table>"
@@ -151,6 +154,8 @@ CSS = (
     "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}"
     "table{border-collapse:collapse;margin:0.8em 0;font-size:0.86em}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}"
     "thead th{background:#f0f0f0}table.kv th{background:#fafafa;font-weight:600}figure{margin:1em 0}img{max-width:100%}"
+    ".box{border:2px solid #2a6;border-radius:6px;padding:0.4em 1em;background:#f4fbf6}.box p{margin:0.3em 0}.box p.head{font-weight:600}"
+    ".box p.sub{margin-left:1.5em;font-size:0.92em}tr.muted td{color:#999}"
     "figcaption{font-size:0.88em;color:#444}li{margin:0.3em 0}h2{border-bottom:1px solid #ddd;padding-bottom:0.2em;margin-top:1.6em}"
 )
 
@@ -177,9 +182,12 @@ def _md_block(b: Block) -> str:
         return b.text
     if b.kind == "list":
         return "\n".join(f"- {i}" for i in b.items)
+    if b.kind == "box":
+        return "\n".join((f"> - {str(i).strip()}" if str(i).startswith(" ") else f"> **{i}**") + "  " for i in b.items)
     if b.kind == "table":
         lines = ["| " + " | ".join(_md_cell(h) for h in b.headers) + " |", "|" + "---|" * len(b.headers)]
-        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
+        lines += ["| " + " | ".join((f"_{_md_cell(c)}_ (greyed)" if (k in b.muted and j == 0) else _md_cell(c)) for j, c in enumerate(row)) + " |"
+                  for k, row in enumerate(b.rows)]
         return "\n".join(lines)
     if b.kind == "kv":
         return "\n".join(["| | |", "|---|---|"] + [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in b.rows])

@@ -1,0 +1,41 @@
+"""Dask execution: a worker SIGKILLed mid-run loses no task; a task's InputError fails the run; serial == cluster."""
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from opcheck.errors import InputError
+from opcheck.report.executor import SERIAL, Runner, Task
+from opcheck.report.gd_threshold import GDCriterion
+from opcheck.report.threshold_tasks import Criterion, SearchSpec, run_search
+
+
+def tasks(init="lecun", count=4):
+    X = np.random.default_rng(0).standard_normal((6, 30))
+    X /= np.linalg.norm(X, axis=0)
+    Y = np.random.default_rng(1).standard_normal((1, 30))
+    Y /= np.linalg.norm(Y)
+    specs = [SearchSpec(Criterion.GD, 30, r, 0, "gelu", init, 4, 960, 0.05, GDCriterion(200)) for r in range(count)]
+    return [Task(f"gd-{init}-{s.replicate}", run_search, (s, X, Y)) for s in specs]
+
+
+def test_killed_worker_loses_no_task_and_errors_fail_the_run():
+    work = tasks()
+    with Runner(SERIAL) as serial:
+        expected = [r.search for r in serial.run(work)]
+    killed = []
+    with Runner(jobs=2) as runner:
+        pids = runner.client.run(os.getpid)
+
+        def kill_once(status):
+            if status.done >= 1 and status.running >= 1 and not killed:
+                victim = sorted(pids.values())[0]
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+
+        got = runner.run(work, on_status=kill_once)
+        assert killed, "no worker was killed mid-run: the test did not exercise the fault"
+        assert [r.search for r in got] == expected  # every task recomputed elsewhere, same results
+        with pytest.raises(InputError, match="omega1"):
+            runner.run(tasks(init="xavier", count=2))
