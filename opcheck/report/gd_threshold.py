@@ -80,9 +80,9 @@ def evaluate(X: np.ndarray, Y: np.ndarray, activation: str, init: str, seed: int
                       path_points=0, lazy=True, seed=seed)
     tr = train(X, Y, p0, act, mu=0.0, rho=math.inf, nu=0.0, config=cfg)
     s = tr.summary
-    gap = float(s["max_lazy_gap"]) / y2 if y2 > 0 else math.inf
-    reached = bool(s["tol_reached"]) and not s["diverged"]
-    return GDEvaluation(d1, reached and gap <= crit.gap, reached, int(s["steps_run"]), gap)
+    gap = float(s.max_lazy_gap) / y2 if (y2 > 0 and s.max_lazy_gap is not None and math.isfinite(s.max_lazy_gap)) else math.inf
+    reached = bool(s.tol_reached) and not s.diverged
+    return GDEvaluation(d1, reached and gap <= crit.gap, reached, int(s.steps_run), gap)
 
 
 def gd_search(X: np.ndarray, Y: np.ndarray, activation: str, init: str, seed: int, replicate: int, start: int, cap: int,
