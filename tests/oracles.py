@@ -43,3 +43,28 @@ def fd_jacobian(W, V, X, phi, h=1e-6):
         e[i] = h
         cols.append((out(theta + e) - out(theta - e)) / (2 * h))
     return np.stack(cols, axis=1)
+
+
+def assert_matches_dense(actual, dense, rel=1e-12, label=""):
+    """``max |actual − dense| ≤ rel · max |dense|``: the one dense comparison of the suite.
+
+    Scaling by the dense matrix's largest entry makes one tolerance serve Grams,
+    Jacobians and Hessians of any size; ``label`` names the case on failure.
+    """
+    actual, dense = np.asarray(actual, dtype=float), np.asarray(dense, dtype=float)
+    assert actual.shape == dense.shape, f"{label}: shape {actual.shape} != dense {dense.shape}"
+    scale = max(np.abs(dense).max(), np.finfo(float).tiny)
+    err = np.abs(actual - dense).max() / scale
+    assert err <= rel, f"{label}: relative error {err:.2e} > {rel:.0e}"
+    return err
+
+
+def assert_operator_matches_dense(matvec, rmatvec, dense, rng, probes=3, rel=1e-12, label=""):
+    """A matrix-free operator (``matvec = M v``, ``rmatvec = Mᵀ u``) against its dense ``M`` on random probes."""
+    dense = np.asarray(dense, dtype=float)
+    for _ in range(probes):
+        v = rng.standard_normal(dense.shape[1])
+        assert_matches_dense(matvec(v), dense @ v, rel, f"{label} matvec")
+        if rmatvec is not None:
+            u = rng.standard_normal(dense.shape[0])
+            assert_matches_dense(rmatvec(u), dense.T @ u, rel, f"{label} rmatvec")

@@ -1,7 +1,7 @@
 """The structured Gram J Jᵀ against explicit Jacobians (analytic and finite differences)."""
 import numpy as np
 import pytest
-from oracles import explicit_jacobian, fd_jacobian
+from oracles import assert_matches_dense, assert_operator_matches_dense, explicit_jacobian, fd_jacobian
 
 from opcheck.model.activations import NAMES, get_activation
 from opcheck.linalg.gram import jacobian_gram, v_block_gram, w_block_gram
@@ -27,12 +27,10 @@ def test_gram_matches_explicit_jacobians(name, d2):
     pre = W @ X
     G = jacobian_gram(V, act.phi(pre), act.dphi(pre), X.T @ X)
     J = explicit_jacobian(W, V, X, act.phi, act.dphi)
-    JJ = J @ J.T
-    scale = np.abs(JJ).max()
-    assert np.abs(G - JJ).max() <= 1e-12 * scale
+    analytic = assert_matches_dense(G, J @ J.T, 1e-12, f"{name} d2={d2} analytic")
     Jfd = fd_jacobian(W, V, X, act.phi)
-    rel = np.abs(G - Jfd @ Jfd.T).max() / scale
-    print(f"{name} d2={d2}: analytic {np.abs(G - JJ).max() / scale:.1e}, finite differences {rel:.1e}")
+    rel = np.abs(G - Jfd @ Jfd.T).max() / np.abs(J @ J.T).max()  # scaled by the exact Gram
+    print(f"{name} d2={d2}: analytic {analytic:.1e}, finite differences {rel:.1e}")
     assert rel <= 1e-7
 
 
@@ -43,20 +41,25 @@ def test_blocks_are_the_two_layers(small_problem):
     d1, d0 = W.shape
     Jw, Jv = J[:, : d1 * d0], J[:, d1 * d0 :]
     pre = W @ X
-    np.testing.assert_allclose(w_block_gram(V, act.dphi(pre), X.T @ X), Jw @ Jw.T, rtol=0, atol=1e-12 * np.abs(Jw @ Jw.T).max())
+    assert_matches_dense(w_block_gram(V, act.dphi(pre), X.T @ X), Jw @ Jw.T, 1e-12, "W block")
     A = act.phi(pre)
-    np.testing.assert_allclose(np.kron(np.eye(V.shape[0]), v_block_gram(A)), Jv @ Jv.T, rtol=0, atol=1e-12 * np.abs(Jv @ Jv.T).max())
+    assert_matches_dense(np.kron(np.eye(V.shape[0]), v_block_gram(A)), Jv @ Jv.T, 1e-12, "V block")
 
 
 def test_jvp_vjp_match_explicit(small_problem):
     X, W, V = small_problem
     act = get_activation("softplus")
     J = explicit_jacobian(W, V, X, act.phi, act.dphi)
-    rng = np.random.default_rng(5)
-    dW, dV = rng.standard_normal(W.shape), rng.standard_normal(V.shape)
     pre = W @ X
     A, B = act.phi(pre), act.dphi(pre)
-    np.testing.assert_allclose(jvp(V, A, B, X, dW, dV).ravel(), J @ np.concatenate([dW.ravel(), dV.ravel()]), atol=1e-12)
-    U = rng.standard_normal((V.shape[0], X.shape[1]))
-    g = vjp(V, A, B, X, U)
-    np.testing.assert_allclose(np.concatenate([g.W.ravel(), g.V.ravel()]), J.T @ U.ravel(), atol=1e-12)
+    d1, d0 = W.shape
+    d2, n = V.shape[0], X.shape[1]
+
+    def matvec(theta):
+        return jvp(V, A, B, X, theta[: d1 * d0].reshape(d1, d0), theta[d1 * d0 :].reshape(d2, d1)).ravel()
+
+    def rmatvec(u):
+        g = vjp(V, A, B, X, u.reshape(d2, n))
+        return np.concatenate([g.W.ravel(), g.V.ravel()])
+
+    assert_operator_matches_dense(matvec, rmatvec, J, np.random.default_rng(5), label="J")
