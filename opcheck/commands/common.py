@@ -161,13 +161,6 @@ def save_init(path: Path, params: Params, ds: Dataset) -> None:
         raise InputError(f"--save-init {path}: writing failed ({exc.strerror or exc})") from None
 
 
-def check_train_options(steps: int, tol: float | None, lr: float | None, layers: str, sigma_points: int) -> None:
-    """Validate the ``--train`` options before any work (the rules of :func:`~opcheck.checks.gradient_descent.check_train_config`)."""
-    from opcheck.checks.gradient_descent import TrainConfig, check_train_config
-
-    check_train_config(TrainConfig(steps=steps, lr=lr, tol=tol, layers=layers, sigma_points=sigma_points))
-
-
 @contextlib.contextmanager
 def training_progress(console, steps: int):
     """A rich progress bar on stderr: yields (on_step(step, loss), on_stage(text))."""

@@ -86,6 +86,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, option("--force", panel=OUTPUT, help="With --out: write into a non-empty folder that is not an opcheck report.")] = False,
         save_init_path: Annotated[Optional[Path], option("--save-init", panel=OUTPUT, help="Write W0, V0, X (d0 x n), Y (d2 x n) to this .npz.")] = None,
     ) -> None:
+        # long only by its parameter list (one parameter per option); the work is commands.pipeline's
         from rich.console import Console
 
         from opcheck.commands.common import check_save_init, default_subset, load_init_params, load_raw, save_init, training_progress, warn_unused
