@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _timing import best_of  # noqa: E402
-from opcheck import seeding  # noqa: E402
+from opcheck._runtime import seeding  # noqa: E402
 from opcheck.model.activations import get_activation  # noqa: E402
 from opcheck.data.prepare import prepare_dataset  # noqa: E402
 from opcheck.checks.gradient_descent import TrainConfig, train, trained_jacobian_extremes  # noqa: E402
@@ -55,6 +55,14 @@ def naive_gradient(W, V, X, Y, act):
         gV += 2.0 * np.outer(r, h)
         gW += 2.0 * np.outer((V.T @ r) * act.dphi(z), x)
     return gW, gV
+
+
+def whole_array_gelu(P):
+    """The fused GELU as it was before blocking: whole-array temporaries, one thread."""
+    from scipy import special
+
+    cdf = special.ndtr(P)
+    return P * cdf, cdf + P * (np.exp(-0.5 * P * P) / math.sqrt(2.0 * math.pi))
 
 
 def threads() -> str:
@@ -96,8 +104,9 @@ def main(quick: bool = False, full: bool = False) -> None:
     rep = 5
     parts = {}
     parts["GEMM  P = W X          (d1 d0 n)"], P = best_of(lambda: W @ X, rep)
-    parts["elem  A = phi(P)"], A = best_of(lambda: act.phi(P), rep)
-    parts["elem  B = phi'(P)"], B = best_of(lambda: act.dphi(P), rep)
+    t_sep_a, A = best_of(lambda: act.phi(P), rep)
+    t_sep_b, B = best_of(lambda: act.dphi(P), rep)
+    parts["elem  A, B = phi, phi'(P) (fused)"], _ = best_of(lambda: act.phi_and_dphi(P), rep)
     parts["GEMM  R = V A - Y      (d2 d1 n)"], R = best_of(lambda: V @ A - Y, rep)
     parts["GEMM  V^T R            (d1 d2 n)"], VR = best_of(lambda: V.T @ R, rep)
     parts["elem  (V^T R) * B"], G = best_of(lambda: VR * B, rep)
@@ -112,7 +121,13 @@ def main(quick: bool = False, full: bool = False) -> None:
         print(f"  {k:38s} {1e3 * v:8.2f} ms  {100 * v / total:5.1f} %")
     gflop = 2.0 * n * d1 * (2 * d0 + 3 * d2) / 1e9
     print(f"BLAS (GEMM) share of the step: {100 * gemm / total:.1f} %   ({gflop:.2f} GFLOP per step, {gflop / gemm:.1f} GFLOP/s in the GEMMs)")
-    print(f"elementwise phi/phi' share:     {100 * sum(v for k, v in parts.items() if 'phi' in k) / total:.1f} %")
+    t_fused = parts["elem  A, B = phi, phi'(P) (fused)"]
+    t_whole, _ = best_of(lambda: whole_array_gelu(P), rep)
+    print(f"previous fused GELU (whole arrays, one thread): {1e3 * t_whole:.1f} ms; blocked over threads: {1e3 * t_fused:.1f} ms -> x{t_whole / t_fused:.2f}")
+    print(f"elementwise phi/phi' share:     {100 * t_fused / total:.1f} %")
+    print(f"phi and phi' separately (phi(P), dphi(P)): {1e3 * (t_sep_a + t_sep_b):.1f} ms; fused on L2-sized blocks over threads: "
+          f"{1e3 * t_fused:.1f} ms -> x{(t_sep_a + t_sep_b) / t_fused:.2f}; a step with the separate pair would take "
+          f"{1e3 * (total - t_fused + t_sep_a + t_sep_b):.1f} ms (x{(total - t_fused + t_sep_a + t_sep_b) / total:.2f} of the fused step)")
 
     # ---- naive baseline, same size
     t_naive, (nW, nV) = best_of(lambda: naive_gradient(p0.W, p0.V, X, Y, act), 1 if quick else 2)

@@ -15,7 +15,7 @@ from scipy.linalg import blas, lapack
 
 from opcheck.linalg.intervals import SAFETY, gamma
 
-BLOCK = 512  # columns per block in the O(N²) sweeps
+BLOCK = 64  # columns per block in the O(N²) sweeps (small: the transposed copies stay in cache)
 
 
 class SymmetricStore:
