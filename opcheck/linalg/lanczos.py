@@ -16,6 +16,8 @@ import numpy as np
 from scipy import linalg
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
+from opcheck._runtime import threads
+
 LANCZOS_DENSE_BELOW = 10  # smaller operators are built column by column and solved by LAPACK
 
 
@@ -32,12 +34,17 @@ class Eigenpair:
 
 
 def extreme_eigenpair(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float = 1e-10, max_products: int = 5000, ncv: int = 30) -> Eigenpair:
-    """Largest (algebraic) eigenpair of a symmetric operator by ARPACK Lanczos.
+    """Largest (algebraic) eigenpair of a symmetric operator by ARPACK Lanczos (BLAS threads: :func:`threads.sync_heavy`).
 
     On non-convergence within ``max_products`` operator applications the run is
     repeated once with a looser tolerance (1e-4) so a Ritz pair is still returned,
     flagged ``converged=False``; its residual says how good it is.
     """
+    with threads.sync_heavy():
+        return _extreme_eigenpair(matvec, N, v0, tol, max_products, ncv)
+
+
+def _extreme_eigenpair(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float, max_products: int, ncv: int) -> Eigenpair:
     count = [0]
 
     def mv(x: np.ndarray) -> np.ndarray:

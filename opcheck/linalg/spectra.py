@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 from scipy import linalg
 
-from opcheck._runtime import seeding
+from opcheck._runtime import seeding, threads
 from opcheck.linalg import certify
 from opcheck.linalg.intervals import SAFETY, Bound, SpectralInterval, gamma, make_interval, structural_zero_interval
 from opcheck.linalg.lanczos import LANCZOS_DENSE_BELOW, Eigenpair, extreme_eigenpair  # noqa: F401  (re-exported)
@@ -157,6 +157,11 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
 
 def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True) -> Extremes:
     """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards)."""
+    with threads.sync_heavy():
+        return _store_extremes(store, seed, formation_error, psd, tight_max)
+
+
+def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool) -> Extremes:
     N = store.N
     if N <= DENSE_LIMIT:
         w, U = linalg.eigh(np.array(store.H), check_finite=False)
@@ -207,6 +212,11 @@ def operator_extremes(
     λ_min from below except ``psd`` (lo = 0): an unconverged or a converged run
     alike gives ``[0, ρ(v)]`` unless a caller raises ``lo`` by another argument.
     """
+    with threads.sync_heavy():
+        return _operator_extremes(matvec, N, seed, tol, rayleigh, upper_bound, psd, max_products)
+
+
+def _operator_extremes(matvec, N, seed, tol, rayleigh, upper_bound, psd, max_products) -> Extremes:
     v0 = seeding.rng(seed, "lanczos").standard_normal(N)
     cap = max_products or operator_product_cap(N)
     top = extreme_eigenpair(matvec, N, v0, tol=tol, max_products=cap, ncv=operator_ncv(N))
