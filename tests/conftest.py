@@ -28,3 +28,17 @@ def small_problem():
     W = rng.standard_normal((d1, d0))
     V = rng.standard_normal((d2, d1))
     return X, W, V
+
+
+# Hypothesis profiles for the fuzz suite (tests/test_fuzz_*.py): ``ci`` (the default: bounded,
+# derandomised, ~30 s in all) and ``nightly`` (many more examples; run with
+# ``pytest tests/test_fuzz_*.py --hypothesis-profile=nightly``).  See docs/robustness.md.
+try:
+    from hypothesis import HealthCheck, settings
+
+    _fuzz_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], database=None)
+    settings.register_profile("ci", max_examples=12, derandomize=True, **_fuzz_common)
+    settings.register_profile("nightly", max_examples=400, **_fuzz_common)
+    settings.load_profile("ci")
+except ImportError:  # the fuzz tests skip themselves without Hypothesis
+    pass
