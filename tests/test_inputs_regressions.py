@@ -426,3 +426,15 @@ def test_huge_d2_at_small_n_is_refused_before_starting_with_the_figure():
 def test_time_budget_env_garbage_is_exit_two(monkeypatch):
     monkeypatch.setenv("OPCHECK_TIME_BUDGET_S", "soon")
     one_line_error(invoke("verify", "--dataset", "sphere", "--n", "30", "--d0", "5", "--d2", "100000"))
+
+
+def test_values_at_the_top_of_float64_are_normalised(tmp_path):
+    """Found by the fuzz suite: max|x| = 1e308 rounded up to 2^1024, which is not a float64."""
+    path = tmp_path / "top.csv"
+    path.write_text("1.7976931348623157e308,1.7976931348623157e308,1\n1e308,-3,2\n1,2,3\n")
+    got = _verify_json(path)
+    assert got["data"]["assumption2_holds"] is True
+    from opcheck.data.prepare import column_norms
+
+    top = np.array([[1.7976931348623157e308], [0.0]])
+    assert column_norms(top)[0] == 1.7976931348623157e308

@@ -107,10 +107,10 @@ def unit_columns(A: np.ndarray) -> np.ndarray:
 
 
 def _power_of_two_scale(A: np.ndarray) -> np.ndarray:
-    """Per column, the power of two nearest above max|a_ij| (1 for zero columns)."""
+    """Per column, the power of two nearest above max|a_ij| (1 for zero columns; at most 2^1023)."""
     peak = np.max(np.abs(A), axis=0) if A.size else np.ones(A.shape[1])
     _, exp = np.frexp(np.where(peak > 0, peak, 1.0))
-    return np.ldexp(1.0, exp)
+    return np.ldexp(1.0, np.minimum(exp, 1023))  # 2^1024 is not a float64: near the top, A/s <= 2
 
 
 def take_subset(raw: RawSamples, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int | None]:
