@@ -50,7 +50,9 @@ def test_options_sit_in_panels(run_cli):
 def test_docs_prints_installed_manuals(run_cli):
     res = run_cli("docs")
     paths = res.out.split()
-    assert res.code == 0 and paths[0].endswith("theory.md") and len(paths) == 5
+    from opcheck._runtime.manuals import MANUALS
+
+    assert res.code == 0 and paths[0].endswith("theory.md") and len(paths) == len(MANUALS) == 6
     assert run_cli("docs", "theory").out.strip() == paths[0]
     bad = run_cli("docs", "nope")
     assert bad.code == 2 and bad.err.startswith("opcheck: error: no manual 'nope'")
