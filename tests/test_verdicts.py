@@ -6,6 +6,7 @@ against direct counts on the raw arrays.
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -285,3 +286,18 @@ def test_docs_theory_states_the_mapping_the_code_uses():
     assert K.default_for(K.ConstantKey.C_PATH, c9) == pytest.approx(1 / (2 * math.sqrt(c9)))
     assert K.default_for(K.ConstantKey.C20, c9) == K.default_for(K.ConstantKey.C21, c9) == pytest.approx(1 / 3)
     assert K.default_for(K.ConstantKey.C14, c9) == 0.25 and K.default_for(K.ConstantKey.C13, c9) == 1.0
+
+
+def test_slope_extrapolation_for_the_report():
+    from opcheck.checks.order_analysis import extrapolate_with_slope
+
+    assert extrapolate_with_slope(1e4, 200, 1.0) == pytest.approx(2e6)  # slope -1: linear in C9*
+    assert extrapolate_with_slope(1e4, 200, 1.0, slope=-2.0) == pytest.approx(2e4)
+    assert extrapolate_with_slope(0.5, 200, 1.0) == 200 and extrapolate_with_slope(math.inf, 200, 1.0) is None
+    res = run_verify(_sphere(12, 6), VerifyConfig(width=40))
+    X = res.dataset.X
+    for t in (1, 2, 3, 4):  # against an explicit Khatri-Rao power's SVD
+        cols = [functools.reduce(np.kron, [x] * t) for x in X.T]
+        explicit = np.linalg.svd(np.array(cols).T, compute_uv=False)
+        smin = explicit[-1] if len(cols) <= explicit.size else 0.0
+        assert res.value(f"sigma_min_x_star_{t}") == pytest.approx(smin, rel=1e-6, abs=1e-7)

@@ -228,7 +228,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         data={**dataset.summary(), "d1": d1},
         init=S.init_summary(measured, nominal, loaded, config.seed, d0, d1),
         activation=S.activation_summary(act, measured.omega1),
-        quantities=quantity_table(l3, {"x": sx, "phi": sa, "v0": sv0, "j": sj, "w": sw}, sa.note, measured, constants),
+        quantities=quantity_table(l3, {"x": sx, "phi": sa, "v0": sv0, "j": sj, "w": sw}, sa.note, measured, constants, kr),
         spectra={
             "x": S.spectrum(sx),
             "phi_w0x": S.spectrum(sa),

@@ -81,3 +81,18 @@ def extrapolate_width(l3: Lemma3Constants, d1: int, c9: float) -> Extrapolation:
     return Extrapolation(math.ceil(width), slope, ASYMPTOTIC_SLOPE,
                          f"derived scaling model from d1 = {d1}: mu, sigma_max(phi(W0X)) ~ sqrt(d1), h0, sigma_max(V0) fixed; "
                          f"local slope {slope:.3g}, asymptotic {ASYMPTOTIC_SLOPE:g}")
+
+
+def extrapolate_with_slope(c_needed: float, d1: float, c9: float, slope: float = ASYMPTOTIC_SLOPE) -> float | None:
+    """Width where ``C9*`` would reach ``c9`` if it fell like ``d1^slope`` from ``(d1, c_needed)`` [derived].
+
+    ``d1* = d1 (c_needed/c9)^{-1/slope}``; with the default asymptotic slope −1 that is
+    ``d1 c_needed/c9``.  None when ``c_needed`` is not finite or the slope is not negative;
+    ``d1`` itself when (9) already holds.  (For a point with its Lemma 3 constants,
+    :func:`extrapolate_width` follows the full model instead.)
+    """
+    if not (math.isfinite(c_needed) and c_needed > 0 and slope < 0):
+        return None
+    if c_needed <= c9:
+        return float(d1)
+    return float(d1) * (c_needed / c9) ** (-1.0 / slope)

@@ -43,6 +43,10 @@ class QuantityKey(str, enum.Enum):
     KAPPA_INIT = "kappa_init"
     OMEGA1_MEASURED = "omega1_measured"
     OMEGA2_MEASURED = "omega2_measured"
+    SIGMA_MIN_X_STAR_1 = "sigma_min_x_star_1"
+    SIGMA_MIN_X_STAR_2 = "sigma_min_x_star_2"
+    SIGMA_MIN_X_STAR_3 = "sigma_min_x_star_3"
+    SIGMA_MIN_X_STAR_4 = "sigma_min_x_star_4"
 
 
 def _iv(ext: spectra.Extremes, which: str) -> tuple[float, float] | None:
@@ -51,7 +55,7 @@ def _iv(ext: spectra.Extremes, which: str) -> tuple[float, float] | None:
 
 
 def quantity_table(l3: Lemma3Constants, ext: dict[str, spectra.Extremes], sa_note: str, init: MeasuredInit,
-                   constants: Constants) -> dict[QuantityKey, Quantity]:
+                   constants: Constants, powers: list | tuple = ()) -> dict[QuantityKey, Quantity]:
     """Every quantity at Θ0 with formula and value provenance; spectral ones carry their certified interval.
 
     ``ext`` holds the solver records ``x`` (X), ``phi`` (φ(W0X)), ``v0``, ``j`` (J) and ``w`` (J_W).
@@ -94,4 +98,10 @@ def quantity_table(l3: Lemma3Constants, ext: dict[str, spectra.Extremes], sa_not
         K.SIGMA_MIN_JACOBIAN: ("j", "min"), K.SIGMA_MAX_JACOBIAN: ("j", "max"), K.SIGMA_MIN_JACOBIAN_W_BLOCK: ("w", "min"),
         K.SIGMA_MAX_JACOBIAN_W_BLOCK: ("w", "max"), K.SIGMA_MIN_JACOBIAN_V_BLOCK: ("phi", "min"), K.SIGMA_MAX_JACOBIAN_V_BLOCK: ("phi", "max"),
     }
-    return {k: (replace(q, interval=_iv(ext[spectral[k][0]], spectral[k][1])) if k in spectral else q) for k, q in table.items()}
+    out = {k: (replace(q, interval=_iv(ext[spectral[k][0]], spectral[k][1])) if k in spectral else q) for k, q in table.items()}
+    for p in powers:  # σ_min(X^{*t}) of (20), t = 1..4 (KhatriRaoPower records)
+        iv = p.sigma_min_interval
+        out[QuantityKey(f"sigma_min_x_star_{p.t}")] = Quantity(
+            p.sigma_min, F.NONE, M, "Sec. 4", f"sigma_min(X^*{p.t}) via lambda_min((X^T X)^o{p.t})" + (f"; {p.reason}" if p.reason else ""),
+            None if iv is None else (float(iv.lo), float(iv.hi)))
+    return out
