@@ -246,7 +246,7 @@ def _facts_with_interval(res, iv) -> Facts:
     l3 = res.lemma3
     return Facts(n=12, d0=6, d1=40, data_ok=True, data_why="", normalized=True, act=get_activation("gelu"),
                  init=measure_init(res.params),
-                 nominal=init_scales("lecun", 6, 40, 2), loaded=False, kappa_max=2.0, l3=l3, sigma_min_j=0.2, sigma_min_j_note="",
+                 nominal=init_scales("lecun", 6, 40, 2), loaded=False, kappa_max=2.0, kappa_band=1.0, l3=l3, sigma_min_j=0.2, sigma_min_j_note="",
                  sigma_min_j_interval=iv, mu_note="", mu_interval=None, constants=K.Constants(), lr=None, best_init=None, best_unit=None,
                  reqs_init=(), headline=1.0, causes=(), extrapolation=res.extrapolation)
 
@@ -301,3 +301,20 @@ def test_slope_extrapolation_for_the_report():
         explicit = np.linalg.svd(np.array(cols).T, compute_uv=False)
         smin = explicit[-1] if len(cols) <= explicit.size else 0.0
         assert res.value(f"sigma_min_x_star_{t}") == pytest.approx(smin, rel=1e-6, abs=1e-7)
+
+
+def test_he_draws_pass_eq19_within_the_sampling_band():
+    """(19) with measured kappa: a He draw fluctuates around 2; the 3-sigma band of the RMS estimate admits it."""
+    from opcheck.checks.lemma3 import kappa_sampling_band
+
+    d0, d1, d2 = 6, 200, 1
+    s = math.sqrt(1 / (2 * d0 * d1) + 1 / (2 * d1 * d2))
+    assert kappa_sampling_band(d0, d1, d2) == pytest.approx(math.exp(3 * s))
+    kappas = []
+    for seed in range(200):  # independent oracle: the spread of measured kappa over draws
+        p = sample_params(init_scales("he", d0, d1, d2), d0, d1, d2, np.random.default_rng(seed))
+        kappas.append(np.linalg.norm(p.W) / math.sqrt(d1 * d0) * np.linalg.norm(p.V) / math.sqrt(d2 * d1) * math.sqrt(d0 * d1))
+    assert np.std(np.log(kappas)) == pytest.approx(s, rel=0.2)
+    res = run_verify(_sphere(12, d0), VerifyConfig(width=d1, init="he", seed=0))
+    row = _row(res, ConditionKey.INIT_SCALE_19)
+    assert row.holds and row.threshold == pytest.approx(2 * math.exp(3 * s))

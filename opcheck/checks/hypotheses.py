@@ -28,7 +28,7 @@ from opcheck.checks import conditions as rows_mod
 from opcheck.checks import verify_summaries as S
 from opcheck.checks.constants import ConstantKey, Constants, ImpliedConstant
 from opcheck.checks.diagnoses import Cause, SampleGeometry, causes, sample_geometry
-from opcheck.checks.lemma3 import Lemma3Constants, lemma3_constants, measure_init
+from opcheck.checks.lemma3 import Lemma3Constants, kappa_sampling_band, lemma3_constants, measure_init
 from opcheck.checks.order_analysis import Extrapolation, extrapolate_width
 from opcheck.checks.quantities import QuantityKey, quantity_table
 from opcheck.checks.records import Condition, Quantity, all_hold, jsonable
@@ -214,7 +214,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     reqs_init = [width_requirement(act, k.t, sx.sigma_max, k.sigma_min, n, constants.c20, measured.omega1) for k in kr]
     facts = rows_mod.Facts(
         n=n, d0=d0, d1=d1, data_ok=dataset.assumption2()[0], data_why=dataset.assumption2()[1], normalized=dataset.normalized,
-        act=act, init=measured, nominal=nominal, loaded=loaded, kappa_max=config.kappa_max, l3=l3,
+        act=act, init=measured, nominal=nominal, loaded=loaded, kappa_max=config.kappa_max, kappa_band=kappa_sampling_band(d0, d1, d2), l3=l3,
         sigma_min_j=sj.sigma_min, sigma_min_j_note=sj.note, sigma_min_j_interval=S.sigma_interval(sj), mu_note=sa.note, mu_interval=S.sigma_interval(sa),
         constants=constants, lr=config.lr, best_init=S.best(reqs_init), best_unit=S.best(reqs_unit), reqs_init=tuple(reqs_init),
         headline=headline_requirement(n, d0, constants.c21),

@@ -40,6 +40,15 @@ class MeasuredInit:
         return self.omega1 * self.omega2 * math.sqrt(self.d0 * self.d1)
 
 
+def kappa_sampling_band(d0: int, d1: int, d2: int, sigmas: float = 3.0) -> float:
+    """Factor ``exp(k s)``, ``s = √(1/(2 d0 d1) + 1/(2 d1 d2))``: the k-σ band of κ̂ around κ for a Gaussian draw.
+
+    ``ω̂1² = ω1² χ²_m/m`` with m = d1 d0 entries, so ``log ω̂1`` has standard deviation
+    ``≈ 1/√(2m)``; likewise ω̂2 with d2 d1 entries; the two are independent [derived].
+    """
+    return math.exp(sigmas * math.sqrt(1.0 / (2.0 * d0 * d1) + 1.0 / (2.0 * d1 * d2)))
+
+
 def measure_init(params: Params) -> MeasuredInit:
     """ω̂1 = ‖W0‖_F/√(d1 d0), ω̂2 = ‖V0‖_F/√(d2 d1): the RMS entry of each layer."""
     W, V = params.W, params.V

@@ -41,8 +41,9 @@ def verdict(conds: list[Condition], f: Facts) -> list[str]:
         elif c.key is K.HEADLINE_21:
             lines.append(f"(21) would hold at width d1 >= {width_text(ceil_width(f.headline))} (C21 = {C.c21:.4g}).")
         elif c.key is K.INIT_SCALE_19:
-            how = "the loaded parameters" if f.loaded else f"the {f.nominal.scheme} draw"
-            lines.append(f"(19) fails: {how} have measured kappa_init = {f.init.kappa:.4g} > {f.kappa_max:g}; lower omega1 omega2 (e.g. --init lecun).")
+            how = "the loaded parameters have" if f.loaded else f"the {f.nominal.scheme} draw has"
+            lines.append(f"(19) fails: {how} measured kappa_init = {f.init.kappa:.4g} > {f.kappa_max:g} x {f.kappa_band:.4g} (sampling band); "
+                         "lower omega1 omega2 (e.g. --init lecun).")
         elif c.key is K.DATA_ASSUMPTION_2:
             lines.append(f"Assumption 2 fails for the data: {c.detail}; drop --no-normalize to scale samples and labels.")
         elif c.key is K.ACTIVATION_ASSUMPTION_2:
