@@ -7,26 +7,41 @@ Blocks (rows ordered (k, a), see :mod:`opcheck.linalg.gram`):
 * ``second`` — J_V = ∂Φ/∂V = I ⊗ φ(WX)ᵀ; its spectrum is that of ``AᵀA`` (n × n), rank ≤ min(n, d1).
 
 When the rank bound is below the Gram's order, σ_min = 0 is structural and only
-λ_max is computed (one Lanczos run).  Otherwise the Gram is formed when it fits
-in memory (:func:`opcheck.linalg.spectra.gram_extremes`) and the products run
-matrix-free through jvp/vjp when it does not
-(:func:`opcheck.linalg.spectra.operator_extremes`).  ``both`` and ``first`` share one
-W-block Gram when both are asked for.
+λ_max is computed (one Lanczos run).  Otherwise the path is planned before anything
+is allocated (:mod:`opcheck.linalg.gram_plan`): the Gram is formed when it fits in
+memory (:func:`opcheck.linalg.spectra.store_extremes`); when it does not, the
+caller's :class:`TooBig` choice decides — assembled blockwise on a Dask cluster
+(:mod:`opcheck.linalg.distributed_gram`, the same solver and certificates),
+refused with the figure, or matrix-free products through jvp/vjp
+(:func:`opcheck.linalg.spectra.operator_extremes`, λ_min as an interval).
+``both`` and ``first`` share one W-block Gram when both are formed locally.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
+import enum
+import shutil
+import tempfile
 from typing import Callable, Sequence
 
 import numpy as np
 
-from opcheck._runtime import memory
-from opcheck.linalg import gram, gram_error, spectra
+from opcheck._runtime import cluster, memory
+from opcheck.linalg import distributed_gram, gram, gram_error, gram_plan, spectra
+from opcheck.linalg.gram_plan import GramPath, GramPlan
 from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
 from opcheck.linalg.jacobian import jvp, vjp
 from opcheck.linalg.symmetric_store import SymmetricStore
 
 BLOCKS = ("both", "first", "second")
+
+
+class TooBig(str, enum.Enum):
+    """What to do with a full-rank Gram that does not fit the local memory budget."""
+
+    MATRIX_FREE = "matrix-free Lanczos"
+    DISTRIBUTED = "blockwise on a Dask cluster"
+    REFUSE = "refuse with the figure"
 
 
 def _rank_bound(block: str, n: int, d0: int, d1: int, d2: int) -> tuple[int, int, str]:
@@ -55,6 +70,25 @@ def _matvec(block: str, V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np.ndarr
 ORDER = ("second", "first", "both")  # processing order: A^T A, then the W-block, then W-block + V-block in the same array
 
 
+def plan_grams(n: int, d0: int, d1: int, d2: int, blocks: Sequence[str] = ("both",), too_big: TooBig = TooBig.MATRIX_FREE) -> dict[str, GramPlan]:
+    """The local decision for each block's Gram, before anything is allocated.
+
+    ``DISTRIBUTED`` entries carry no worker figures yet: :func:`jacobian_extremes`
+    completes them from the cluster it connects to.  ``REFUSED`` entries raise in
+    :meth:`GramPlan.require`.
+    """
+    share = "second" in blocks and "both" in blocks
+    plans = {}
+    for block in blocks:
+        size, rank, _ = _rank_bound(block, n, d0, d1, d2)
+        local_bytes = gram.gram_bytes(n, d1, 1) if block == "second" else gram.gram_bytes(n, d1, d2, with_v_block_copy=share)
+        plan = gram_plan.plan_local(size, local_bytes, structural=rank < size, allow_distributed=too_big is TooBig.DISTRIBUTED)
+        if plan.path is GramPath.REFUSED and too_big is TooBig.MATRIX_FREE:
+            plan = dataclasses.replace(plan, path=GramPath.MATRIX_FREE, reason="does not fit; Lanczos on Jacobian products")
+        plans[block] = plan
+    return plans
+
+
 def jacobian_extremes(
     V: np.ndarray,
     A: np.ndarray,
@@ -63,20 +97,51 @@ def jacobian_extremes(
     blocks: Sequence[str] = ("both",),
     seed: int = 0,
     K: np.ndarray | None = None,
+    too_big: TooBig = TooBig.MATRIX_FREE,
+    scheduler: str | None = None,
+    plans: dict[str, GramPlan] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, spectra.Extremes]:
     """Certified λ_min, λ_max of each requested block's Gram at (V, A = φ(WX), B = φ'(WX)).
 
+    ``plans`` (from :func:`plan_grams`, made here from ``too_big`` if omitted) say
+    which path each block takes; ``scheduler`` is the Dask address for distributed
+    blocks (None: ``$OPCHECK_SCHEDULER``, else a LocalCluster of this machine's
+    cores spilling to the temporary directory).  ``progress`` receives each plan's
+    summary before the block's work starts.  ``K`` is accepted for compatibility
+    and unused (K's panels come from X).
+    """
+    d1, n = A.shape
+    d2, d0 = V.shape[0], X.shape[0]
+    plans = plans or plan_grams(n, d0, d1, d2, blocks, too_big)
+    for plan in plans.values():
+        plan.require()
+    say = progress or (lambda _msg: None)
+    far = [b for b in blocks if plans[b].path is GramPath.DISTRIBUTED]
+    near = [b for b in blocks if b not in far]
+    for block in near:
+        say(plans[block].summary())
+    out = _local_extremes(V, A, B, X, near, seed, plans) if near else {}
+    if far:
+        out.update(_distributed_extremes(V, A, B, X, far, seed, plans, scheduler, say))
+    if "both" in out and "second" in out:
+        out["both"] = floor_by_v_block(out["both"], out["second"])
+    return {b: out[b] for b in blocks}
+
+
+def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[str, GramPlan]) -> dict[str, spectra.Extremes]:
+    """Blocks formed here, structurally singular, or matrix-free.
+
     Formed path: one Fortran N × N array holds the W-block Gram (``first``), then,
     with ``I ⊗ AᵀA`` added in place, the full Gram (``both``); ``AᵀA`` itself
-    (``second``, whose λ_min is μ_Φ²) is formed once and shared.  ``K`` is accepted
-    for compatibility and unused (K's panels come from X).
+    (``second``, whose λ_min is μ_Φ²) is formed once and shared.
     """
     d1, n = A.shape
     d2, d0 = V.shape[0], X.shape[0]
     N = d2 * n
     wanted = [b for b in ORDER if b in blocks]
     share = "second" in wanted and "both" in wanted
-    formed = memory.fits(gram.gram_bytes(n, d1, d2, with_v_block_copy=share))
+    formed = {b: plans[b].path is GramPath.FORMED_LOCAL for b in wanted}
     src = gram.array_chunks(A, B)
     out: dict[str, spectra.Extremes] = {}
     H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)
@@ -89,11 +154,11 @@ def jacobian_extremes(
             out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly", _top_interval(block, Vb, A, B, X, top))
             continue
         ferr = gram_error.formation_error(block, Vb, A, B, X)
-        if block == "second" and memory.fits(gram.gram_bytes(n, d1, 1)):
+        if block == "second" and formed[block]:
             store = SymmetricStore(gram.form_v_block(src))
             out[block] = spectra.store_extremes(store, seed, ferr)
-            AtA = store.restore() if share and formed else None
-        elif block != "second" and formed:
+            AtA = store.restore() if share and formed.get("both") else None
+        elif block != "second" and formed[block]:
             if H is None:
                 H = gram.form_w_block(gram.new_gram(N), V, src, X)
             if block == "both":
@@ -108,8 +173,30 @@ def jacobian_extremes(
                 rayleigh=lambda u, block=block, Vb=Vb: gram_error.rayleigh_factored(block, Vb, A, B, X, u),
                 upper_bound=gram_error.operator_norm_bound(block, Vb, A, B, X),
             )
-    if "both" in out and "second" in out:
-        out["both"] = floor_by_v_block(out["both"], out["second"])
+    return out
+
+
+def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[str, GramPlan], scheduler: str | None, say) -> dict[str, spectra.Extremes]:
+    """Blocks assembled on a Dask cluster (one client for all); a block the cluster
+    cannot hold falls back to matrix-free products, and its plan says why."""
+    d1, d0 = A.shape[0], X.shape[0]
+    out: dict[str, spectra.Extremes] = {}
+    address = cluster.scheduler_address(scheduler)
+    workers, spill_dir = cluster.local_cores(), tempfile.gettempdir()
+    limit = plans[blocks[0]].budget_bytes / workers
+    with cluster.dask_client(address, workers=workers, memory_limit=limit, local_directory=spill_dir) as client:
+        cap = cluster.capacity(client)
+        spill = None if address else float(shutil.disk_usage(spill_dir).free)
+        for block in blocks:
+            plan = gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill)
+            say(plan.summary())
+            if plan.path is GramPath.MATRIX_FREE:
+                ext = _local_extremes(V, A, B, X, [block], seed, {block: plan})[block]
+            else:
+                Vb = V[:1] if block == "second" else V
+                with distributed_gram.BlockedGram(client, V, A, B, X, block, plan.chunk) as blocked:
+                    ext = spectra.store_extremes(blocked, seed, gram_error.formation_error(block, Vb, A, B, X), method=spectra.Method.DISTRIBUTED)
+            out[block] = dataclasses.replace(ext, note="; ".join(x for x in (plan.summary(), ext.note) if x))
     return out
 
 
@@ -120,7 +207,7 @@ def floor_by_v_block(both: spectra.Extremes, second: spectra.Extremes) -> spectr
         return both
     raised = iv.with_lower(v_iv.lo, Bound.V_BLOCK)
     note = both.note + ("; " if both.note else "") + f"lambda_min >= {v_iv.lo:.6g} certified by the V-block (J J^T >= I (x) A^T A)"
-    return replace(both, lambda_min_interval=raised, note=note)
+    return dataclasses.replace(both, lambda_min_interval=raised, note=note)
 
 
 def _top_interval(block: str, V, A, B, X, estimate: float) -> SpectralInterval:

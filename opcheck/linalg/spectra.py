@@ -51,6 +51,7 @@ class Method(str, enum.Enum):
     LANCZOS = "matrix-free Lanczos (shifted for lambda_min)"
     SVD = "dense SVD (LAPACK gesdd)"
     STRUCTURAL = "structural zero (rank bound)"
+    DISTRIBUTED = "distributed blocked Gram (Dask): Lanczos + blocked-Cholesky shift-invert"
 
 
 @dataclass(frozen=True)
@@ -155,15 +156,23 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
     return store_extremes(SymmetricStore(G), seed, formation_error, psd, tight_max)
 
 
-def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True) -> Extremes:
-    """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards)."""
+def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True,
+                   method: Method = Method.SHIFT_INVERT) -> Extremes:
+    """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards).
+
+    Any object with the store's interface works — ``N``, ``diag``, ``trace()``,
+    ``matvec``, ``abs_matvec``, ``factor(shift, sign)``, ``solve``,
+    ``factor_rounding_bound()``, ``last_diagonal_max`` — e.g. the blocks of
+    :class:`opcheck.linalg.distributed_gram.BlockedGram` on Dask workers, reported
+    as ``method``; only a local store of a tiny order takes the dense path.
+    """
     with threads.sync_heavy():
-        return _store_extremes(store, seed, formation_error, psd, tight_max)
+        return _store_extremes(store, seed, formation_error, psd, tight_max, method)
 
 
-def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool) -> Extremes:
+def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool, method: Method) -> Extremes:
     N = store.N
-    if N <= DENSE_LIMIT:
+    if N <= DENSE_LIMIT and isinstance(store, SymmetricStore):
         w, U = linalg.eigh(np.array(store.H), check_finite=False)
         slack = N * EPS * max(abs(w[0]), abs(w[-1]), 1e-300)
         est_min, v_min, est_max, v_max = float(w[0]), U[:, 0], float(w[-1]), U[:, -1]
@@ -184,7 +193,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
             est_min = c - low.value
         v_min, conv_min = low.vector, low.converged
         r_min = float(np.linalg.norm(store.matvec(v_min) - est_min * v_min))
-        iterations, method = top.products + low.products, Method.SHIFT_INVERT
+        iterations = top.products + low.products
         extra = _convergence_note(top, low)
     iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd)
     iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max)
