@@ -12,6 +12,7 @@ from opcheck.errors import InputError
 from opcheck.data.loaders import RawSamples
 from opcheck.model.network import Params
 from opcheck.checks.hypotheses import VerifyConfig, run_verify
+from opcheck.linalg.jacobian_spectrum import TooBig
 
 
 def _dataset(n=12, d0=5, d2=2, seed=0):
@@ -96,7 +97,7 @@ def test_matrix_free_path_agrees_with_formed_gram(monkeypatch):
     ds = _dataset()
     formed = run_verify(ds, VerifyConfig(width=40))
     monkeypatch.setattr("opcheck.checks.hypotheses.memory.fits", lambda nbytes: False)
-    free = run_verify(ds, VerifyConfig(width=40))
+    free = run_verify(ds, VerifyConfig(width=40, too_big=TooBig.MATRIX_FREE))
     assert free.spectra["jacobian"]["method"].startswith("matrix-free")
     for key in ("sigma_min_jacobian", "sigma_max_jacobian", "sigma_min_jacobian_w_block"):
         a, b = formed.value(key), free.value(key)

@@ -37,12 +37,14 @@ from opcheck.checks.width_requirements import headline_requirement, width_requir
 from opcheck.data.prepare import Dataset, headline_width
 from opcheck.errors import InputError
 from opcheck.linalg import spectra
-from opcheck.linalg.jacobian_spectrum import jacobian_extremes, matrix_free_flops
+from opcheck.linalg.gram_plan import GramPath
+from opcheck.linalg.jacobian_spectrum import TooBig, jacobian_extremes, matrix_free_flops, plan_grams
 from opcheck.linalg.khatri_rao import khatri_rao_extremes
 from opcheck.model.activations import get_activation
 from opcheck.model.network import Params, forward, init_scales, sample_params
 
 T_RANGE = (1, 2, 3, 4)
+JACOBIAN_BLOCKS = ("both", "first", "second")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class VerifyConfig:
 
     def constants(self) -> Constants:
         return Constants.from_options(self.constant, c13=self.c13, c14=self.c14, c_path=self.c_path, c20=self.c20, c21=self.c21)
+    too_big: TooBig = TooBig.DISTRIBUTED  # a Gram past the memory budget: Dask blocks (--no-distributed: REFUSE)
+    scheduler: str | None = None  # Dask scheduler address (--scheduler); None: $OPCHECK_SCHEDULER or a LocalCluster
 
 
 @dataclass(frozen=True)
@@ -147,15 +151,15 @@ def check_params(params: Params, dataset: Dataset) -> None:
         raise InputError("W0 or V0 has non-finite entries")
 
 
-def plan_memory(n: int, d0: int, d1: int, d2: int) -> None:
-    """Refuse if φ(W0X) cannot be held (the Gram itself falls back to matrix-free products)."""
+def plan_memory(n: int, d0: int, d1: int, d2: int, matrix_free: tuple[str, ...] = JACOBIAN_BLOCKS) -> None:
+    """Refuse if φ(W0X) cannot be held, or if the Gram blocks planned matrix-free (``matrix_free``) cannot finish."""
     base = memory.float64_bytes((d1, n), (d1, n), (d1, n), (d1, d0), (d2, d1), (n, n))
     memory.require(
         base,
         f"phi(W0 X) and phi'(W0 X) at width d1 = {d1}, n = {n}",
         "use a smaller --width or a smaller sample with --n",
     )
-    flops = matrix_free_flops(n, d0, d1, d2)
+    flops = matrix_free_flops(n, d0, d1, d2, matrix_free) if matrix_free else 0.0
     work.require(flops, f"the matrix-free Jacobian spectrum (J J^T of order d2 n = {d2 * n}, too large to form)",
                  "use a smaller --d2 or --n")
 
@@ -183,7 +187,10 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         check_params(params, dataset)
     d1 = resolve_width(dataset, config, params)
     nominal = init_scales(config.init, d0, d1, d2, config.omega1, config.omega2)
-    plan_memory(n, d0, d1, d2)
+    gram_plans = plan_grams(n, d0, d1, d2, JACOBIAN_BLOCKS, config.too_big)
+    for plan in gram_plans.values():
+        plan.require()
+    plan_memory(n, d0, d1, d2, tuple(b for b, plan in gram_plans.items() if plan.path is GramPath.MATRIX_FREE))
     loaded = params is not None
     if params is None:
         params = sample_params(nominal, d0, d1, d2, rng(config.seed, "init"))
@@ -201,9 +208,9 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     sv0 = spectra.matrix_singular_extremes(params.V)
     lap("phi_spectrum")
 
-    say("phi(W0 X) and Jacobian spectra (one structured Gram, or matrix-free Lanczos when it does not fit)")
+    say("phi(W0 X) and Jacobian spectra")
     # mu_Phi = sigma_min(phi(W0 X)) from the V-block Gram A^T A, formed once and shared with J J^T
-    ext = jacobian_extremes(params.V, fw.A, fw.B, X, ("both", "first", "second"), config.seed)
+    ext = jacobian_extremes(params.V, fw.A, fw.B, X, JACOBIAN_BLOCKS, config.seed, plans=gram_plans, scheduler=config.scheduler, progress=say)
     sa, sj, sw = ext["second"], ext["both"], ext["first"]
     sj = _floor_by_v_block(sj, sa)
     lap("jacobian_spectrum")

@@ -23,13 +23,14 @@ import typer
 
 __all__ = [
     "Activation", "BuiltinData", "Init", "Labels", "TrainLayers",
-    "DATA", "NETWORK", "TRAINING", "OUTPUT", "choice", "option", "value",
+    "DATA", "NETWORK", "TRAINING", "OUTPUT", "COMPUTE", "choice", "option", "value",
 ]
 
 DATA = "Data"
 NETWORK = "Network"
 TRAINING = "Training (--train)"
 OUTPUT = "Output"
+COMPUTE = "Compute (Dask)"
 
 
 def _choices(name: str, names: tuple[str, ...], doc: str) -> type[enum.Enum]:
@@ -88,6 +89,14 @@ LR_HELP = ("Step size (default 1/lambda_max of the Hessian of h at Theta0 [deriv
 Lr = Annotated[Optional[float], option("--lr", panel=TRAINING, help=LR_HELP)]
 #: verify's --lr: a number or 'theorem'
 LrOrTheorem = Annotated[Optional[str], option("--lr", panel=TRAINING, help=LR_HELP)]
+
+# -------------------------------------------------------------------- compute
+Scheduler = Annotated[Optional[str], option(
+    "--scheduler", panel=COMPUTE, envvar="OPCHECK_SCHEDULER", metavar="ADDRESS",
+    help="A Dask scheduler (tcp://HOST:PORT) to run on; default: local worker processes (spilling to disk) when the work needs them.")]
+NoDistributed = Annotated[bool, option(
+    "--no-distributed", panel=COMPUTE,
+    help="Keep every Jacobian Gram on this machine: refuse, with the figure, when one does not fit its memory.")]
 
 # --------------------------------------------------------------------- output
 Json = Annotated[bool, option("--json", panel=OUTPUT, help="Print one JSON object on stdout and nothing else.")]

@@ -79,6 +79,8 @@ def register(app: typer.Typer) -> None:
         tol: Annotated[Optional[float], option("--tol", panel=TRAINING, help="Stop once h < tol (default 1e-8 h0).")] = None,
         train_layers: Annotated[o.TrainLayers, o.choice("--train-layers", panel=TRAINING, help="both (the paper), first (W only) or second (V only).")] = o.TrainLayers.both,
         sigma_points: Annotated[int, option("--sigma-points", panel=TRAINING, min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2.")] = 4,
+        scheduler: o.Scheduler = None,
+        no_distributed: o.NoDistributed = False,
         as_json: o.Json = False,
         quiet: Annotated[bool, option("--quiet", "-q", panel=OUTPUT, help="Print only the verdict's first sentence (the exit status says the rest).")] = False,
         verbose: Annotated[bool, option("--verbose", "-v", panel=OUTPUT, help="Print the full tables: data, activation, every quantity, solver health.")] = False,
@@ -91,6 +93,7 @@ def register(app: typer.Typer) -> None:
 
         from opcheck.commands.common import check_save_init, default_subset, load_init_params, load_raw, save_init, training_progress, warn_unused
         from opcheck.commands.pipeline import VerifyOptions, check_options, run_verify_pipeline
+        from opcheck.linalg.jacobian_spectrum import TooBig
         from opcheck.render import json_out
 
         opts = VerifyOptions.make(
@@ -98,6 +101,7 @@ def register(app: typer.Typer) -> None:
             train=train, lr=parse_lr(lr), steps=steps, tol=tol, train_layers=o.value(train_layers), sigma_points=sigma_points,
             activation=o.value(activation), init=o.value(init), omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant,
             c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max,
+            too_big=TooBig.REFUSE if no_distributed else TooBig.DISTRIBUTED, scheduler=scheduler,
         )
         check_options(opts)
         if not train:
