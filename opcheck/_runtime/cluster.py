@@ -15,6 +15,7 @@ reached is an :class:`~opcheck.errors.InputError` (exit 2), not a hang.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -119,7 +120,8 @@ def dask_client(
             processes=True,
             memory_limit=memory_limit if memory_limit is not None else "auto",
             local_directory=local_directory or tempfile.gettempdir(),
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: no clash with other clusters (a dashboard only if bokeh is installed)
+            silence_logs=logging.CRITICAL,  # failed tasks reach the client as exceptions; no worker log lines on the terminal
         )
         client = Client(cluster)
     try:

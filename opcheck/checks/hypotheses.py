@@ -65,11 +65,11 @@ class VerifyConfig:
     c_path: float | None = None
     c20: float | None = None
     c21: float | None = None
+    too_big: TooBig = TooBig.DISTRIBUTED  # a Gram past the memory budget: Dask blocks (--no-distributed: REFUSE)
+    scheduler: str | None = None  # Dask scheduler address (--scheduler); None: $OPCHECK_SCHEDULER or a LocalCluster
 
     def constants(self) -> Constants:
         return Constants.from_options(self.constant, c13=self.c13, c14=self.c14, c_path=self.c_path, c20=self.c20, c21=self.c21)
-    too_big: TooBig = TooBig.DISTRIBUTED  # a Gram past the memory budget: Dask blocks (--no-distributed: REFUSE)
-    scheduler: str | None = None  # Dask scheduler address (--scheduler); None: $OPCHECK_SCHEDULER or a LocalCluster
 
 
 @dataclass(frozen=True)
