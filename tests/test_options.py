@@ -32,7 +32,7 @@ def test_every_option_sits_in_a_panel_and_shared_ones_are_declared_once():
     for name, cmd in cmds.items():
         for p in cmd.params:
             if p.param_type_name == "option" and p.name != "help":
-                assert getattr(p, "rich_help_panel", None) in (o.DATA, o.NETWORK, o.TRAINING, o.OUTPUT, "Theorems"), (name, p.name)
+                assert getattr(p, "rich_help_panel", None) in (o.DATA, o.NETWORK, o.TRAINING, o.OUTPUT, o.COMPUTE, "Theorems"), (name, p.name)
     # the options verify and report share have the same help text: they come from one declaration
     verify = {p.name: p for p in cmds["verify"].params}
     report = {p.name: p for p in cmds["report"].params}
