@@ -14,7 +14,7 @@ from opcheck.errors import InputError
 from opcheck.linalg import distributed_gram as dg
 from opcheck.linalg import gram, gram_error, gram_plan, spectra
 from opcheck.linalg.gram_plan import GramPath
-from opcheck.linalg.intervals import gamma
+from opcheck.linalg.symmetric_store import SymmetricStore
 from opcheck.model.activations import get_activation
 
 WORKER_LIMIT = 1.25 * 1024**2  # bytes per worker: dask refuses tasks whose inputs exceed it, so blocks stay small
@@ -56,9 +56,9 @@ def test_blocks_assemble_the_formed_gram(client, block):
         shift = 0.01 * np.trace(G) / G.shape[0]  # the W-block alone is rank-deficient here
         assert bg.factor(-shift)  # G + shift I
         np.testing.assert_allclose(bg.solve(G @ x + shift * x), x, rtol=0, atol=1e-9 * np.abs(x).max())
-        R = np.linalg.cholesky(G + shift * np.eye(bg.N)).T  # the local factor's rounding bound, same formula
-        local = gamma(bg.N + 1) * min(np.sum(R * R), np.max(np.abs(R.T) @ (np.abs(R) @ np.ones(bg.N)))) * 1.000001
-        assert bg.factor_rounding_bound() == pytest.approx(local, rel=1e-6)
+        local = SymmetricStore(G.copy())
+        assert local.factor(-shift)
+        assert bg.factor_rounding_bound() == pytest.approx(local.factor_rounding_bound(), rel=1e-6)
         assert bg.factor(-2.0 * np.abs(G).sum(axis=1).max(), -1.0)  # t I - G with t above ||G||: positive definite
         assert not bg.factor(0.0, -1.0)  # -G is not positive definite
 

@@ -121,7 +121,7 @@ class BlockedGram:
         diag = client.gather([client.submit(np.diagonal, self._G[(p, p)], pure=False) for p in range(self.blocks)])
         self.diag = np.concatenate(diag)[: self.N].copy()
         self._L: dict = {}
-        self.last_diagonal_max = 0.0
+        self.last_diagonal_max = self._last_trace = 0.0
 
     def __enter__(self) -> "BlockedGram":
         return self
@@ -180,7 +180,8 @@ class BlockedGram:
         G = da.block([[tiles[(p, q)] if q >= p else tiles[(q, p)].T for q in range(P)] for p in range(P)])
         d = np.full(self.padded, sign * PAD_VALUE - 1.0)  # padding rows become exactly 1
         d[: self.N] = shift
-        self.last_diagonal_max = float(np.max(np.abs(sign * self.diag - shift)))
+        h = sign * self.diag - shift
+        self.last_diagonal_max, self._last_trace = float(np.max(np.abs(h))), float(np.sum(h))
         Ls = da.linalg.cholesky(sign * G - da.diag(da.from_array(d, chunks=c)), lower=True)
         lower = [(i, j) for i in range(P) for j in range(i + 1)]
         futs = [futures_of(arr)[0] for arr in self.client.persist([Ls.blocks[i, j] for i, j in lower])]
@@ -210,23 +211,26 @@ class BlockedGram:
             z[i] = submit(_substitute, L[(i, i)], y[i], parts, False, pure=False)
         return np.concatenate(self.client.gather(z))[: self.N]
 
-    def factor_rounding_bound(self) -> float:
-        """``γ_{N+1}·min(‖R‖_F², ‖ |Rᵀ||R| ‖_∞)`` for the last factor ``R = Lᵀ``, real rows only
-        (the same bound as :meth:`SymmetricStore.factor_rounding_bound`)."""
-        c, P, n_last = self.chunk, self.blocks, self.N - (self.blocks - 1) * self.chunk
-        size = [c] * (P - 1) + [n_last]
+    def factor_rounding_bound(self, tight_below: float = 0.0) -> float:
+        """Bound on ``‖RᵀR − H‖₂`` for the last factor ``R = Lᵀ`` of the real rows — the bound of
+        :meth:`SymmetricStore.factor_rounding_bound`: ``γ/(1 − γ)·tr H`` (γ = γ_{N+1}), and, when
+        that exceeds ``tight_below``, also ``γ·max(|Rᵀ|(|R| 1))`` from two passes over L's blocks."""
+        g = gamma(self.N + 1)
+        bound = g / (1.0 - g) * self._last_trace * SAFETY
+        if bound <= tight_below:
+            return bound
+        c, P = self.chunk, self.blocks
+        size = [c] * (P - 1) + [self.N - (P - 1) * c]
         keys = list(self._L)
-        sums = self.client.gather([self.client.submit(_abs_column_sums, self._L[(i, j)], size[i], size[j], pure=False) for i, j in keys])
+        cols = self.client.gather([self.client.submit(_abs_column_sums, self._L[(i, j)], size[i], size[j], pure=False) for i, j in keys])
         s = [np.zeros(size[j]) for j in range(P)]  # |R| 1 = |L|ᵀ 1
-        fro2 = 0.0
-        for (i, j), (col, sq) in zip(keys, sums):
+        for (_, j), col in zip(keys, cols):
             s[j] += col
-            fro2 += sq
-        parts = self.client.gather([self.client.submit(_abs_rows_times, self._L[(i, j)], size[i], s[j], pure=False) for i, j in keys])
+        rows = self.client.gather([self.client.submit(_abs_rows_times, self._L[(i, j)], size[i], s[j], pure=False) for i, j in keys])
         t = [np.zeros(size[i]) for i in range(P)]  # |Rᵀ| s = |L| s
-        for (i, _), part in zip(keys, parts):
+        for (i, _), part in zip(keys, rows):
             t[i] += part
-        return gamma(self.N + 1) * min(fro2, float(np.max(np.concatenate(t)))) * SAFETY
+        return min(bound, g * float(np.max(np.concatenate(t))) * (1.0 + gamma(2 * self.N)) * SAFETY)
 
 
 def _block_products(blk: np.ndarray, xq: np.ndarray, xp: np.ndarray | None, absolute: bool):
@@ -246,9 +250,8 @@ def _substitute(Lii: np.ndarray, rhs: np.ndarray, parts: list, lower: bool) -> n
     return solve_triangular(Lii, r, lower=True, trans=0 if lower else 1, check_finite=False)
 
 
-def _abs_column_sums(blk: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, float]:
-    a = np.abs(blk[:rows, :cols])
-    return a.sum(axis=0), float(np.sum(a * a))
+def _abs_column_sums(blk: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    return np.abs(blk[:rows, :cols]).sum(axis=0)
 
 
 def _abs_rows_times(blk: np.ndarray, rows: int, s: np.ndarray) -> np.ndarray:
