@@ -21,7 +21,6 @@ import math
 import sympy as sp
 
 from opcheck.model.activations import Activation, get_activation
-from opcheck.errors import InputError
 from opcheck.model.network import init_scales
 from opcheck.theory import registry
 from opcheck.theory import symbols as S
@@ -29,169 +28,16 @@ from opcheck.theory.bound_result import BoundReport, Comparison, FrameworkRow, T
 from opcheck.theory.data_inputs import DataSpectra
 from opcheck.theory.evaluate import Number, evaluate, exponent_in_n, solve_for_n
 from opcheck.theory.request import DEFAULT_LAMBDA0, BoundRequest, validate
-from opcheck.theory.xi import T_MAX, XiValue, rank_allows, rank_cap, require_usable_t, xi_table
-
-EQ20 = registry.width_theorem("song2021-20").width
-EQ21 = registry.width_theorem("song2021-21").width
-
-
-def constants_model(c9: float) -> dict:
-    """The constants of docs/theory.md's model from ``--constant`` (= C9); prior results' C = 1."""
-    from opcheck.checks.constants import Constants
-
-    k = Constants.from_options(c9)
-    return {S.C: 1.0, S.C9: k.c9, S.C13: k.c13, S.C14: k.c14, S.C20: k.c20, S.C21: k.c21}
+from opcheck.theory.xi import T_MAX, XiValue, rank_cap, require_usable_t
+from opcheck.theory.bound_context import (  # noqa: F401  (candidate_ts, constants_model: public here as before)
+    EQ20, EQ21, BoundContext, best_row, candidate_ts, constants_model, no_t_reason, per_t_d1, ratio, theorem_row,
+)
 
 
-def candidate_ts(req: BoundRequest) -> list[int]:
-    """The t's tried: the given one, or 1..T_MAX (the best is picked)."""
-    return [req.t] if req.t is not None else list(range(1, T_MAX + 1))
-
-
-def _omega1(req: BoundRequest, d0: int, n: int | None) -> tuple[float, Value]:
-    if req.solve_for == "n":
-        d1, how = float(req.width), "the given --width"
-    else:
-        d1 = max(1.0, math.ceil(constants_model(req.constant)[S.C21] * n**1.5 / d0 - 1e-9))
-        how = "the headline width (21)"
-    scales = init_scales(req.init, d0, int(d1), req.d2)
-    note = f"pre-activation scale of {scales.scheme} init"
-    if scales.scheme == "xavier":
-        note += f"; Xavier's omega1 depends on d1: evaluated at d1 = {d1:.6g}, {how}"
-    return scales.omega1, Value("omega1", scales.omega1, scales.source, note)
-
-
-def _better(a: Number | None, b: Number | None) -> bool:
-    return a is not None and (b is None or a.log10 < b.log10)
-
-
-def _ratio(a: Number | None, b: Number | None) -> float | None:
-    if a is None or b is None or a.log10 is None or b.log10 is None:
-        return None
-    exponent = a.log10 - b.log10
-    return math.inf if exponent > 308.0 else 10.0**exponent  # beyond float64: inf (JSON null; its log10s are kept)
-
-
-def _row(th: registry.WidthTheorem, **kw) -> TheoremRow:
-    return TheoremRow(
-        key=th.key,
-        name=th.name,
-        citation=th.citation,
-        trained=th.trained,
-        activation=th.activation,
-        init=th.init,
-        setting=th.setting,
-        source=th.source,
-        parts=tuple(p.as_dict() for p in th.parts),
-        formula=sp.sstr(th.width),
-        latex=S.latex(th.width),
-        pretty=S.pretty(th.width),
-        this_paper=th.this_paper,
-        reference=th.reference,
-        **kw,
-    )
-
-
-class _Ctx:
-    """Numbers shared by every row of one evaluation."""
-
-    def __init__(self, req: BoundRequest, act: Activation, data: DataSpectra | None):
-        self.req, self.act, self.data = req, act, data
-        self.n = data.n if data is not None else req.n
-        self.d0 = data.d0 if data is not None else req.d0
-        if data is not None and req.batch_size is not None and req.batch_size > data.n:
-            raise InputError(f"--batch-size {req.batch_size} exceeds the number of samples n = {data.n}")
-        self.full_batch = req.batch_size is None or (self.n is not None and req.batch_size == self.n)
-        if req.lambda0 is not None:
-            self.lambda0 = Value("lambda0", req.lambda0, "user")
-        elif data is not None:
-            self.lambda0 = Value("lambda0", data.lambda0, "data", f"lambda_min of the ReLU NTK Gram H_inf ({data.lambda0_method}) {data.lambda0_note}".strip())
-        else:
-            self.lambda0 = Value("lambda0", DEFAULT_LAMBDA0, "default", "largest possible for unit-norm samples (H_inf_ii = 1/2): most favourable to Du et al.")
-        self.omega1, self.omega1_value = _omega1(req, self.d0, self.n)
-        self.ts = candidate_ts(req)
-        self.xi_unit = xi_table(act, self.ts, 1.0, "unit")
-        self.xi_om = xi_table(act, self.ts, self.omega1, "omega1")
-
-    def base(self) -> dict:
-        vals = {S.d0: self.d0, S.d2: self.req.d2, **constants_model(self.req.constant), S.delta: self.req.delta, S.L: self.req.depth}
-        if self.lambda0.value > 0:
-            vals[S.lambda0] = self.lambda0.value
-        if self.n is not None:
-            vals[S.n] = self.n
-        if not self.full_batch:
-            vals[S.b] = self.req.batch_size
-        elif self.n is not None:
-            vals[S.b] = self.n
-        return vals
-
-    def exponent_subs(self) -> dict:
-        subs = dict(S.ORDER_ANALYSIS)
-        if self.full_batch:
-            subs[S.b] = S.n
-        return subs
-
-    # ---- order analysis / data values (d1 mode)
-    def sigma_max(self) -> float:
-        return self.data.sigma_max_x if self.data is not None else math.sqrt(self.n / self.d0)
-
-    def sigma_min_assumed(self, t: int) -> float:
-        return 1.0 if rank_allows(self.n, self.d0, t) else 0.0
-
-    def sigma_min(self, t: int) -> float:
-        return self.data.sigma_min(t) if self.data is not None else self.sigma_min_assumed(t)
-
-    def sigma_note(self, t: int) -> str:
-        if self.data is not None:
-            return self.data.power_note(t) if self.data.sigma_min(t) <= 0 else ""
-        if not rank_allows(self.n, self.d0, t):
-            return f"sigma_min(X^{{*{t}}}) = 0: n = {self.n} > C(d0+t-1, t) = {rank_cap(self.d0, t)}"
-        return ""
-
-
-def _width20(ctx: _Ctx, xiv: XiValue, sigma_max: float, sigma_min: float) -> tuple[Number | None, str]:
-    if xiv.xi is None:
-        return None, xiv.note
-    if sigma_min <= 0:
-        return None, f"sigma_min(X^{{*{xiv.t}}}) = 0: (20) gives no bound at t = {xiv.t}"
-    return evaluate(EQ20, {S.C20: constants_model(ctx.req.constant)[S.C20], S.xi: xiv.xi, S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.n: ctx.n}), ""
-
-
-def _per_t_d1(ctx: _Ctx) -> list[TRow]:
-    rows = []
-    smax = ctx.sigma_max()
-    for t in ctx.ts:
-        smin = ctx.sigma_min(t)
-        wu, _ = _width20(ctx, ctx.xi_unit[t], smax, smin)
-        wo, _ = _width20(ctx, ctx.xi_om[t], smax, smin)
-        assumed = None
-        if ctx.data is not None:
-            assumed, _ = _width20(ctx, ctx.xi_unit[t], math.sqrt(ctx.n / ctx.d0), ctx.sigma_min_assumed(t))
-        sig = (ctx.sigma_note(t) or f"sigma_min(X^{{*{t}}}) = 0") if smin <= 0 else ""
-        xi_notes = (ctx.xi_unit[t].note, ctx.xi_om[t].note)
-        note = "; ".join(dict.fromkeys(x for x in (*xi_notes, sig) if x))
-        rows.append(TRow(t, ctx.xi_unit[t], ctx.xi_om[t], ctx.sigma_min_assumed(t), ctx.data.sigma_min(t) if ctx.data is not None else None, wu, wo, assumed, None, None, note))
-    return rows
-
-
-def _best(rows: list[TRow], attr: str) -> TRow | None:
-    best = None
-    for r in rows:
-        if _better(getattr(r, attr), None if best is None else getattr(best, attr)):
-            best = r
-    return best
-
-
-def _no_t_reason(rows: list[TRow], scale: str) -> str:
-    reasons = [r.note for r in rows if r.note]
-    ts = ", ".join(str(r.t) for r in rows)
-    return f"no t in {{{ts}}} gives a bound at {scale} scale: " + "; ".join(dict.fromkeys(reasons))
-
-
-def _d1_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...], per_t: list[TRow]) -> tuple[list[TheoremRow], Number]:
+def _d1_rows(ctx: BoundContext, theorems: tuple[registry.WidthTheorem, ...], per_t: list[TRow]) -> tuple[list[TheoremRow], Number]:
     base = ctx.base()
     ref = evaluate(EQ21, base)
-    bu, bo = _best(per_t, "width_unit"), _best(per_t, "width_omega1")
+    bu, bo = best_row(per_t, "width_unit"), best_row(per_t, "width_omega1")
     smax = ctx.sigma_max()
     rows = []
     for th in theorems:
@@ -199,13 +45,13 @@ def _d1_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...], per_t: list
         kw: dict = {"exponent_n": exp, "note": th.note}
         if th.uses_xi:
             if bu is None:
-                kw.update(required_width=None, parameters=None, factor=None, note=_no_t_reason(per_t, "unit"))
+                kw.update(required_width=None, parameters=None, factor=None, note=no_t_reason(per_t, "unit"))
             else:
                 vals = {**base, S.xi: bu.unit.xi, S.sigma_max: smax, S.sigma_min: ctx.sigma_min(bu.t)}
                 w = evaluate(th.width, vals)
-                kw.update(required_width=w, parameters=evaluate(th.parameters.subs(S.d1, th.width), vals), factor=_ratio(w, ref), t=bu.t)
+                kw.update(required_width=w, parameters=evaluate(th.parameters.subs(S.d1, th.width), vals), factor=ratio(w, ref), t=bu.t)
             if bo is None:
-                kw.update(omega1_note=_no_t_reason(per_t, "omega1"))
+                kw.update(omega1_note=no_t_reason(per_t, "omega1"))
             else:
                 vals = {**base, S.xi: bo.omega1.xi, S.sigma_max: smax, S.sigma_min: ctx.sigma_min(bo.t)}
                 kw.update(omega1_width=evaluate(th.width, vals), omega1_t=bo.t, omega1_note=f"c_i at scale omega1 = {ctx.omega1:.4g} [derived; theory.md section 2 scale caveat]")
@@ -213,13 +59,13 @@ def _d1_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...], per_t: list
             kw.update(required_width=None, parameters=None, factor=None, note="lambda0 = 0 on this data: the bound is void")
         else:
             w = evaluate(th.width, base)
-            kw.update(required_width=w, parameters=evaluate(th.parameters.subs(S.d1, th.width), base), factor=_ratio(w, ref))
-        rows.append(_row(th, **kw))
+            kw.update(required_width=w, parameters=evaluate(th.parameters.subs(S.d1, th.width), base), factor=ratio(w, ref))
+        rows.append(theorem_row(th, **kw))
     rows.sort(key=lambda r: (r.required_width is None, r.required_width.log10 if r.required_width else 0.0, not r.this_paper))
     return rows, ref
 
 
-def _solve_t(ctx: _Ctx, expr: sp.Expr, base: dict, xiv: XiValue) -> tuple[float | None, str]:
+def _solve_t(ctx: BoundContext, expr: sp.Expr, base: dict, xiv: XiValue) -> tuple[float | None, str]:
     if xiv.xi is None:
         return None, xiv.note
     res = solve_for_n(expr, ctx.req.width, {**base, S.xi: xiv.xi})
@@ -231,7 +77,7 @@ def _solve_t(ctx: _Ctx, expr: sp.Expr, base: dict, xiv: XiValue) -> tuple[float 
     return res.n, res.method
 
 
-def _n_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[list[TheoremRow], list[TRow], float | None]:
+def _n_rows(ctx: BoundContext, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[list[TheoremRow], list[TRow], float | None]:
     base = ctx.base()
     params_vals = {**base, S.d1: ctx.req.width}
     oa = ctx.exponent_subs()
@@ -253,7 +99,7 @@ def _n_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[lis
             best_u = max((r for r in per_t if r.n_unit is not None), key=lambda r: r.n_unit, default=None)
             best_o = max((r for r in per_t if r.n_omega1 is not None), key=lambda r: r.n_omega1, default=None)
             if best_u is None:
-                kw.update(solved_n=None, required_width=None, factor=None, solve_method="none", note=_no_t_reason(per_t, "unit"))
+                kw.update(solved_n=None, required_width=None, factor=None, solve_method="none", note=no_t_reason(per_t, "unit"))
             else:
                 res = solve_for_n(expr, ctx.req.width, {**base, S.xi: best_u.unit.xi})
                 n_star = min(res.n, float(rank_cap(ctx.d0, best_u.t)))
@@ -264,7 +110,7 @@ def _n_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[lis
             if best_o is not None:
                 kw.update(omega1_solved_n=best_o.n_omega1, omega1_t=best_o.t, omega1_note=f"c_i at scale omega1 = {ctx.omega1:.4g} [derived; theory.md section 2 scale caveat]")
             else:
-                kw.update(omega1_note=_no_t_reason(per_t, "omega1"))
+                kw.update(omega1_note=no_t_reason(per_t, "omega1"))
         else:
             res = solve_for_n(expr, ctx.req.width, base)
             kw.update(solved_n=res.n, solve_method=res.method,
@@ -272,12 +118,12 @@ def _n_rows(ctx: _Ctx, theorems: tuple[registry.WidthTheorem, ...]) -> tuple[lis
                       factor=None if ref_n is None or res.n is None else ref_n / res.n)
             if res.note:
                 kw["note"] = "; ".join(x for x in (th.note, res.note) if x)
-        rows.append(_row(th, **kw))
+        rows.append(theorem_row(th, **kw))
     rows.sort(key=lambda r: (r.solved_n is None, -(r.solved_n or 0.0), not r.this_paper))
     return rows, per_t, ref_n
 
 
-def _framework(ctx: _Ctx, formulas: tuple[registry.FrameworkFormula, ...], at: dict | None, where: str) -> list[FrameworkRow]:
+def _framework(ctx: BoundContext, formulas: tuple[registry.FrameworkFormula, ...], at: dict | None, where: str) -> list[FrameworkRow]:
     rows = []
     for f in formulas:
         value, note = None, f.note
@@ -298,14 +144,14 @@ def _framework(ctx: _Ctx, formulas: tuple[registry.FrameworkFormula, ...], at: d
     return rows
 
 
-def _framework_point(ctx: _Ctx, t: int | None, d1: float | None, n: float | None, sigma_max: float, sigma_min: float) -> dict | None:
+def _framework_point(ctx: BoundContext, t: int | None, d1: float | None, n: float | None, sigma_max: float, sigma_min: float) -> dict | None:
     if t is None or d1 is None or n is None:
         return None
     xiv = ctx.xi_unit[t]
     return {**constants_model(ctx.req.constant), S.sigma_max: sigma_max, S.sigma_min: sigma_min, S.d1: d1, S.n: n, S.t: t, S.c0: abs(xiv.c0), S.ct: abs(xiv.ct)}
 
 
-def _inputs(ctx: _Ctx, act: Activation, extra: list[Value]) -> tuple[Value, ...]:
+def _inputs(ctx: BoundContext, act: Activation, extra: list[Value]) -> tuple[Value, ...]:
     req, data = ctx.req, ctx.data
     src = "data" if data is not None else "user"
     out = [Value("solve_for", req.solve_for, "user" if req.solve_for != "d1" else "default")]
@@ -349,7 +195,7 @@ def check_request(req: BoundRequest, has_data: bool) -> tuple[Activation, tuple,
 def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundReport:
     """Evaluate every selected registry entry at ``req`` (and ``data`` when given)."""
     act, theorems, formulas = check_request(req, data is not None)
-    ctx = _Ctx(req, act, data)
+    ctx = BoundContext(req, act, data)
     notes = [
         "factor: required width / this paper's headline (21) (with --solve-for n: n certified by (21) / n certified)",
         "xi of (20) is derived: xi_t = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3) from condition (9) (docs/theory.md section 5); "
@@ -360,10 +206,10 @@ def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundRe
     extra: list[Value] = []
     comparisons: list[Comparison] = []
     if req.solve_for == "d1":
-        per_t = _per_t_d1(ctx)
+        per_t = per_t_d1(ctx)
         rows, _ = _d1_rows(ctx, theorems, per_t)
         extra.append(Value("sigma_max_x", ctx.sigma_max(), "data" if data is not None else "order analysis", "" if data is not None else "sqrt(n/d0) (section 5.3)"))
-        bu = _best(per_t, "width_unit")
+        bu = best_row(per_t, "width_unit")
         at = None
         if bu is not None:
             at = _framework_point(ctx, bu.t, bu.width_unit.value, ctx.n, ctx.sigma_max(), ctx.sigma_min(bu.t))
