@@ -318,3 +318,16 @@ def test_he_draws_pass_eq19_within_the_sampling_band():
     res = run_verify(_sphere(12, d0), VerifyConfig(width=d1, init="he", seed=0))
     row = _row(res, ConditionKey.INIT_SCALE_19)
     assert row.holds and row.threshold == pytest.approx(2 * math.exp(3 * s))
+
+
+def test_defect10_default_view_at_80_columns_keeps_every_number(run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ("verify", "--dataset", "sphere", "--n", "20", "--d0", "100", "--width", "200", "--constant", "1e-40")
+    doc = json.loads(run_cli(*args, "--json").out)
+    out = run_cli(*args).out
+    flat = re.sub(r"\s+", " ", out)
+    assert "…" not in out
+    for c in doc["conditions"]:
+        for v in (c["value"], c["threshold"]):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                assert num(v) in flat, (c["name"], num(v))

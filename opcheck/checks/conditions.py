@@ -21,10 +21,16 @@ from opcheck.model.activations import Activation
 from opcheck.model.network import InitScales
 
 
-def ceil_width(x: float | None) -> int | None:
-    """A width requirement as the integer a network can have: ⌈x⌉ (None stays None)."""
+#: above this a float's ceiling is not an exact integer width: keep it a float (printed in scientific notation)
+EXACT_INTEGER_LIMIT = 2.0**53
+
+
+def ceil_width(x: float | None) -> int | float | None:
+    """A width requirement as the integer a network can have: ⌈x⌉ (None stays None; beyond 2^53 a float)."""
     if x is None or not math.isfinite(x):
         return None
+    if x >= EXACT_INTEGER_LIMIT:
+        return float(x)
     return max(int(math.ceil(x * (1 - 1e-12))), 1)
 
 
@@ -118,7 +124,7 @@ def _width_rows(f: Facts) -> list[Condition]:
         out.append(Condition(K.WIDTH_20, "width (20)", "(20)", f.d1, None, False, "derived", f"no t in 1..4 gives a bound: {reasons}", relation=">="))
     u = f.best_unit
     if u is not None:
-        out.append(Condition(K.WIDTH_20_UNIT_SCALE, f"width (20) at unit scale, t = {u.t}", "(20)", f.d1, ceil_width(u.required_width), None, "derived",
+        out.append(Condition(K.WIDTH_20_UNIT_SCALE, f"width (20), unit scale, t = {u.t}", "(20)", f.d1, ceil_width(u.required_width), None, "derived",
                              "informational: the same bound with the paper's literal c_i(1) instead of the init's c_i(omega1)", relation=">="))
     need21 = ceil_width(f.headline)
     out.append(Condition(K.HEADLINE_21, "headline width (21)", "(21)", f.d1, need21, f.d1 >= need21, "paper", f"C21 n^(3/2)/d0 with C21 = {C.c21:.4g}", relation=">="))

@@ -55,11 +55,11 @@ def verdict(conds: list[Condition], f: Facts) -> list[str]:
     return lines
 
 
-def width_text(w: int | None) -> str:
+def width_text(w: int | float | None) -> str:
     """An integer width as digits below 1e9, else in scientific notation (never cut)."""
     if w is None:
         return "n/a"
-    return str(w) if w < 1e9 else f"{float(w):.4g}"
+    return str(int(w)) if w < 1e9 else f"{float(w):.4g}"
 
 
 def _nine(f: Facts) -> list[str]:
