@@ -28,10 +28,12 @@ HAND = {
     "zou-gu2019": 2 * 1e32 * 531_441 / 101,  # 3^12 = 531 441 total parameters, width = parameters/(d0 + d2)
     "allen-zhu2019": 2 * 1e96 * 531_441 / 101,
     "nguyen-mondelli2020": 2 * 1e4,
+    "bombari2022": 2 * 1e4 / 100,  # later work: Omega~(n) parameters -> width n/d0
 }
 
 STATED = {"song2021-20": 1.5, "song2021-21": 1.5, "sgd": 2, "sgd-headline": 2, "oymak2020": 2, "kawaguchi2019": 1,
-          "song-yang2019": 2, "du2019": 6, "zou-gu2019": 8, "allen-zhu2019": 24, "nguyen-mondelli2020": 1}
+          "song-yang2019": 2, "du2019": 6, "zou-gu2019": 8, "allen-zhu2019": 24, "nguyen-mondelli2020": 1,
+          "bombari2022": 1}
 
 
 def test_registry_covers_every_entry_of_the_issue():

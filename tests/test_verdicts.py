@@ -226,6 +226,7 @@ def test_defect8_provenance_fields_are_separate_and_derived_where_they_rest_on_d
     assert r["kawaguchi2019"].required_width.value == pytest.approx(r["song2021-21"].required_width.value / 100)  # sqrt(n) lower
     assert r["song-yang2019"].parameters.value == pytest.approx(r["oymak2020"].parameters.value)
     assert "Rolland" in r["nguyen-mondelli2020"].note
+    assert "later work" in r["bombari2022"].name and "not in Table 1" in r["bombari2022"].note
 
 
 # --------------------------------------------------------------------- defect 9

@@ -135,3 +135,24 @@ PRIOR_RESULTS: tuple[WidthTheorem, ...] = (
         note="the paper calls it subquadratic; the width ~ n evaluated here is Rolland et al.'s reading, not this paper's",
     ),
 )
+
+#: later work, not in Table 1: a reference line for measured exponents (theory.md §8)
+LATER_WORK: tuple[WidthTheorem, ...] = (
+    WidthTheorem(
+        key="bombari2022",
+        name="Bombari et al. 2022 (later work)",
+        citation="S. Bombari, M. H. Amani, M. Mondelli, 'Memorization and Optimization in Deep Neural Networks "
+        "with Minimum Over-parameterization', NeurIPS 2022 (later work, not in the paper's Table 1)",
+        trained="all layers (deep networks)",
+        activation="smooth",
+        init="Gaussian",
+        setting="NTK lower bound once parameters = Omega~(n); shallow reading at fixed d0",
+        width=S.C * S.n / S.d0,
+        parameters=SHALLOW_PARAMS,
+        parameters_note="d1 (d0 + d2); the work counts Omega~(n) parameters (the memorisation-capacity scale)",
+        source=SCALING,
+        parts=(Part("Omega~(n) parameters, read as width n/d0 for x -> V phi(W x)", SCALING),),
+        stated_exponent=sp.Integer(1),
+        note="later work, not in Table 1: a reference line for measured exponents (exponent 1, the memorisation-capacity scale)",
+    ),
+)

@@ -22,7 +22,7 @@ from opcheck.theory.entries import (  # noqa: F401  (re-exported: the registry i
     DEEP_PARAMS, DERIVED, PAPER, SCALING, SHALLOW_PARAMS, SOURCES, THIS_PAPER, XI, FrameworkFormula, Part, WidthTheorem,
 )
 from opcheck.theory.framework import FRAMEWORK, FRAMEWORK_ORDER_ANALYSIS  # noqa: F401  (re-exported)
-from opcheck.theory.prior_results import PRIOR_RESULTS
+from opcheck.theory.prior_results import LATER_WORK, PRIOR_RESULTS
 
 _EQ20 = S.C20 * S.xi * S.sigma_max**2 * sp.sqrt(S.n) / S.sigma_min**3
 _EQ21 = S.C21 * S.n ** sp.Rational(3, 2) / S.d0
@@ -110,7 +110,7 @@ THIS_PAPER_THEOREMS: tuple[WidthTheorem, ...] = (
     ),
 )
 
-WIDTH_THEOREMS: tuple[WidthTheorem, ...] = THIS_PAPER_THEOREMS + PRIOR_RESULTS
+WIDTH_THEOREMS: tuple[WidthTheorem, ...] = THIS_PAPER_THEOREMS + PRIOR_RESULTS + LATER_WORK
 
 KEYS: tuple[str, ...] = tuple(th.key for th in WIDTH_THEOREMS) + tuple(f.key for f in FRAMEWORK)
 
