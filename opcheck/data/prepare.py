@@ -45,6 +45,7 @@ class Dataset:
     subset_of: int | None  # total samples when a subset was taken
     indices: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0, dtype=int))
     standardized: bool = False  # features z-scored before the unit-norm scaling (--standardize)
+    classes: int | None = None  # number of classes when Y is one-hot class labels, else None
 
     @property
     def n(self) -> int:
@@ -165,6 +166,7 @@ def prepare_dataset(
     else:
         _check_unnormalized(norms, idx, "sample norms", "sample")
     synthetic = y is None
+    k = None
     if y is not None:
         if y.ndim == 1 and raw.labels_are_classes:
             Y, k = one_hot(y)
@@ -194,7 +196,7 @@ def prepare_dataset(
         rest = float(np.linalg.norm(flat / peak))
         y_scale = (1.0 / peak) / rest  # = 1/||Y||_F without forming ||Y||_F (it may overflow)
         Y = (Y / peak) / rest
-    return Dataset(X, Y, raw.source, kind, normalize, float(norms.min()), float(norms.max()), y_scale, subset_of, idx, standardize)
+    return Dataset(X, Y, raw.source, kind, normalize, float(norms.min()), float(norms.max()), y_scale, subset_of, idx, standardize, k)
 
 
 def standardize_features(Xr: np.ndarray) -> np.ndarray:

@@ -65,7 +65,7 @@ def make_split(raw: RawSamples, n: int, test_fraction: float, seed: int, build: 
         pool = build(_sphere_rows(raw, m), None)
     else:
         pool = build(raw, None if m == total else m)
-    classification = pool.labels.startswith("one-hot")
+    classification = pool.classes is not None
     if m == n:
         return SplitData(pool, None, None, classification)
     order = rng(seed, "split").permutation(m)
