@@ -23,7 +23,8 @@ C9 = "initial loss small enough"
 
 def point(n, d1, c_needed, failing=(), converged=None, final_loss=1.0, mu=0.1):
     names = ["Assumption 2 (data)", "init scale", "mu_Phi > 0", C9]
-    hyps = tuple({"name": nm, "equation": "", "holds": nm not in failing, "source": "paper"} for nm in names)
+    keys = {"Assumption 2 (data)": "assumption2_data", "init scale": "init_scale_19", "mu_Phi > 0": "mu_phi_positive", C9: "initial_loss_9"}
+    hyps = tuple({"key": keys[nm], "name": nm, "equation": "", "holds": nm not in failing, "source": "paper"} for nm in names)
     gd = None if converged is None else {"converged": converged, "final_loss": final_loss, "initial_loss": 2.0}
     q = {"mu_phi": mu, "sigma_min_jacobian": mu, "c_needed": c_needed}
     return PointResult(PointSpec(n, d1), 1, {}, q, hyps, 1e6, 2, n**1.5 / 64, gd, {})
@@ -38,7 +39,8 @@ def test_threshold_is_extrapolated_when_only_condition_9_fails():
     th = scan.hypotheses
     assert th.kind == "extrapolated" and th.width == pytest.approx(1e6, rel=1e-9)
     assert "only (9) fails" in th.note
-    assert scan.order_extrapolation.x == pytest.approx(1e6, rel=1e-9)  # slope -2 is the truth here: both agree
+    # the asymptotic slope d1^-1 from the widest point (800, C = 1e12/800^2) reaches C = 1 at 800 * 1e12/800^2
+    assert scan.order_extrapolation.x == pytest.approx(800 * 1e12 / 800**2, rel=1e-9)
     # with C = 1e12 / 400^2, (9) holds from d1 = 400 on: measured, bracketed by 200
     C = 1e12 / 400**2 * (1 + 1e-12)
     pts = [point(100, d, 1e12 * d**-2.0, failing=(C9,) if 1e12 * d**-2.0 > C else ()) for d in (100, 200, 400, 800)]
@@ -50,7 +52,7 @@ def test_order_analysis_extrapolation_differs_from_a_steeper_fit():
     pts = [point(100, d, 1e20 * d**-4.0, failing=(C9,)) for d in (200, 400, 800)]
     scan = width_scan(pts, 64, 1.0, 1e-2, 10)
     assert scan.hypotheses.width == pytest.approx(1e5, rel=1e-9)  # fitted slope -4: 1e20 d^-4 = 1
-    assert scan.order_extrapolation.x == pytest.approx(800 * math.sqrt(1e20 / 800**4), rel=1e-12)  # slope -2 from d1 = 800
+    assert scan.order_extrapolation.x == pytest.approx(800 * (1e20 / 800**4), rel=1e-12)  # asymptotic slope -1 from d1 = 800
     assert scan.order_extrapolation.x > scan.hypotheses.width
 
 

@@ -81,7 +81,7 @@ def _width_blocks(w: dict, figs: dict) -> list[Block]:
         items.append(f"C_needed reaches C = {_f(ext['target'])} at d1 ~ {_f(ext['x'])} ({ext['label'].upper()}: {ext['note']})")
     oext = w.get("c_needed_order_extrapolation")
     if oext:
-        items.append(f"With the order analysis' slope d1^-2 instead: d1 ~ {_f(oext['x'])} (EXTRAPOLATION: {oext['note']})")
+        items.append(f"With the asymptotic slope d1^-1 [derived] instead: d1 ~ {_f(oext['x'])} (EXTRAPOLATION: {oext['note']})")
     items.append(f"Bounds with constant 1: (21) n^(3/2)/d0 = {_f(w['headline_21'])} [paper]; (20) = {_f(w['bound_20'])} (t = {w['bound_20_t']}, derived xi) [derived]")
     out.append(Block("list", items=tuple(items)))
     return out
@@ -98,7 +98,7 @@ def _sample_blocks(s: dict, figs: dict) -> list[Block]:
         rows.append((str(sc["n"]), ", ".join(map(str, sc["widths"])), _threshold(sc["threshold_hypotheses"]),
                      f"~{_f(oext['x'])} (EXTRAPOLATED)" if oext else "—", _threshold(sc["threshold_gd"]),
                      _f(fit["exponent"]), _f(sc["bound_20"]), _f(sc["headline_21"])))
-    out.append(Block("table", headers=("n", "widths", "hypotheses threshold (fitted slope)", "hypotheses threshold (slope -2) [derived]", "GD threshold",
+    out.append(Block("table", headers=("n", "widths", "hypotheses threshold (fitted slope)", "hypotheses threshold (slope -1) [derived]", "GD threshold",
                                        "C_needed exponent in d1", "(20), C = 1", "(21), C = 1"), rows=tuple(rows)))
     fits = [
         ("hypotheses threshold (" + ", ".join(sorted(set(s["fit_hypotheses"]["threshold_kinds"]))) + ")" if s["fit_hypotheses"]["threshold_kinds"] else "hypotheses threshold",

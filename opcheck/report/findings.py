@@ -104,7 +104,7 @@ def sample_findings(s: SampleSweep) -> list[str]:
         out.append(f"Sample-size sweep at d0 = {s.d0} (n = {ns}): no exponent for the hypotheses' threshold ({f.note}).")
     o = s.order_fit
     if o.ok:
-        out.append(f"With the order analysis' slope d1^-2 continued from each n's widest width instead, the threshold grows like n^{o.exponent:.3g} ({_ci(o)}) [derived, EXTRAPOLATED]" + _verdicts(o))
+        out.append(f"With the asymptotic slope d1^-1 continued from each n's widest width instead, the threshold grows like n^{o.exponent:.3g} ({_ci(o)}) [derived, EXTRAPOLATED]" + _verdicts(o))
     g = s.gd_fit
     if g.ok:
         out.append(f"The gradient-descent threshold grows like n^{g.exponent:.3g} ({_ci(g)}; measured grid widths, so quantised to factors of 2).")

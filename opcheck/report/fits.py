@@ -13,7 +13,7 @@ the line is exact and no interval exists (``exponent_ci`` is None).
 
 :func:`extrapolate_to` solves the fitted line for the ``x`` at which it reaches a
 target ``y`` — e.g. the width at which the implied constant C_needed of (9),
-which falls like a power of d1 (theory.md §5: ∝ d1^{-2} under the order
+which falls like a power of d1 (asymptotically ∝ d1^{-1} under the order
 analysis), would reach the universal constant ``--constant``.  Such a width lies
 outside the measured range and is always labelled an extrapolation; its range
 comes from the exponent's interval, pivoting at the centroid of the fitted

@@ -115,7 +115,7 @@ def threshold_plot(samples: dict) -> Plot:
                         label=f"{name}: EXTRAPOLATED from C_needed trend")
     order = [(s["n"], s["c_needed_order_extrapolation"]["x"]) for s in samples["scans"] if s.get("c_needed_order_extrapolation")]
     if order:
-        ax.plot(*zip(*order), "s", mfc="white", color="C2", ms=7, label="hypotheses hold: EXTRAPOLATED with the order analysis' d1^-2 [derived]")
+        ax.plot(*zip(*order), "s", mfc="white", color="C2", ms=7, label="hypotheses hold: EXTRAPOLATED with the asymptotic slope d1^-1 [derived]")
     for key, name, color in (("fit_hypotheses", "hypotheses", "C0"), ("fit_order_analysis", "order-analysis slope", "C2"), ("fit_gd", "GD", "C3")):
         if samples[key]["exponent"] is not None:
             _fit_line(ax, samples[key], ns, f"{name}: " + _fit_label(samples[key], "n"), color=color, lw=2)

@@ -86,6 +86,11 @@ class PointResult:
         return [h["name"] for h in self.hypotheses if not h["holds"]]
 
     @property
+    def failing_keys(self) -> list[str]:
+        """The failing hypotheses' :class:`~opcheck.checks.records.ConditionKey` values (logic uses these, not names)."""
+        return [h["key"] for h in self.hypotheses if not h["holds"]]
+
+    @property
     def converged(self) -> bool | None:
         return None if self.gd is None else bool(self.gd["converged"])
 

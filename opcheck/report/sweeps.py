@@ -8,10 +8,11 @@ Thresholds (:class:`Threshold`) are read off a width grid at fixed n:
   implied constant ``C_needed = h0 β² ν²/(α_f μ⁶)`` is fitted as a power of d1
   on the widths ``d1 ≥ 2n`` (where μ_Φ is away from its structural zero at
   d1 = n) and solved for ``C_needed = --constant``: an **extrapolation**, labelled
-  so.  Under the order analysis C_needed ∝ d1^{-2} [derived, theory.md §5]; the
-  width that slope gives from the widest point is reported beside the fitted one
-  (a fitted fall steeper than d1^{-2} makes the fitted extrapolation optimistic
-  if the trend flattens towards the order analysis beyond the grid).
+  so.  With Rolland et al.'s χ_max, C_needed falls like d1^{-1} asymptotically
+  (:mod:`opcheck.checks.order_analysis`, [derived]; d1^{-2} only while β stays
+  bounded); the width that slope gives from the widest point is reported beside the
+  fitted one (a fitted fall steeper than d1^{-1} makes the fitted extrapolation
+  optimistic if the trend flattens towards it beyond the grid).
 * **gd** — the smallest grid width from which on gradient descent reached
   ``h < --tol`` within ``--steps`` at every larger grid width.  Never
   extrapolated.
@@ -25,12 +26,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from opcheck.checks.order_analysis import ASYMPTOTIC_SLOPE, SLOPE_LABEL
+from opcheck.checks.records import ConditionKey
 from opcheck.report.bounds import BoundCurve
 from opcheck.report.fits import Extrapolation, PowerFit, extrapolate_to, power_fit
 from opcheck.report.points import PointResult
 from opcheck.checks.records import json_float, jsonable
 
-ORDER_ANALYSIS_C_EXPONENT = -2.0  # C_needed ∝ d1^{-2} [derived, theory.md §5]
+ORDER_ANALYSIS_C_EXPONENT = ASYMPTOTIC_SLOPE  # C_needed ∝ d1^{-1} asymptotically [derived, checks.order_analysis]
 PAPER_N_EXPONENT = 1.5  # (21) at fixed d0 [paper]
 
 
@@ -93,7 +96,7 @@ def hypotheses_threshold(points: list[PointResult], fit: PowerFit, constant: flo
         return _measured("hypotheses", points, start, sporadic, "every measured hypothesis holds"), None
     widest = points[-1]
     failing = widest.failing
-    if failing != ["initial loss small enough"]:
+    if widest.failing_keys != [ConditionKey.INITIAL_LOSS_9.value]:
         return Threshold("hypotheses", "not reached", None, None, None,
                          f"at the widest width d1 = {widest.spec.d1} failing: {', '.join(failing)}; no extrapolation (only (9) is extrapolated)"), None
     ext = extrapolate_to(fit, constant, float(widest.spec.d1), falling=True)
@@ -104,7 +107,7 @@ def hypotheses_threshold(points: list[PointResult], fit: PowerFit, constant: flo
 
 
 def order_analysis_extrapolation(points: list[PointResult], constant: float) -> Extrapolation | None:
-    """Width where C_needed would reach C if it fell like d1^{-2} from the widest measured point [derived].
+    """Width where C_needed would reach C if it fell like d1^{-1} (the asymptotic slope) from the widest measured point [derived].
 
     ``d1* = d1_max · (C_needed(d1_max)/C)^{1/2}`` — the order analysis' slope (theory.md §5) instead of the
     fitted one.  None when (9) already holds at the widest width or C_needed is not finite there.
@@ -113,9 +116,9 @@ def order_analysis_extrapolation(points: list[PointResult], constant: float) -> 
     c = widest.q("c_needed")
     if not (math.isfinite(c) and c > constant):
         return None
-    x = widest.spec.d1 * math.sqrt(c / constant)
+    x = widest.spec.d1 * (c / constant) ** (-1.0 / ORDER_ANALYSIS_C_EXPONENT)
     return Extrapolation(constant, x, None, float(widest.spec.d1),
-                         f"C_needed = {c:.3g} at d1 = {widest.spec.d1} continued with the order analysis' slope d1^-2 [derived], solved for C = {constant:g}")
+                         f"C_needed = {c:.3g} at d1 = {widest.spec.d1} continued with the asymptotic slope d1^-1 [derived], solved for C = {constant:g}")
 
 
 def gd_threshold(points: list[PointResult], tol: float, steps: int) -> Threshold:
@@ -161,7 +164,7 @@ class WidthScan:
             "points": [p.as_dict() for p in self.points],
             "c_needed_fit": {**self.c_fit.as_dict(), "widths_used": list(self.c_fit_widths),
                              "order_analysis_exponent": ORDER_ANALYSIS_C_EXPONENT,
-                             "order_analysis_source": "derived (theory.md section 5: C_needed ~ d1^-2)"},
+                             "order_analysis_source": SLOPE_LABEL},
             "c_needed_extrapolation": self.c_extrapolation.as_dict() if self.c_extrapolation else None,
             "c_needed_order_extrapolation": self.order_extrapolation.as_dict() if self.order_extrapolation else None,
             "threshold_hypotheses": self.hypotheses.as_dict(),
@@ -203,7 +206,7 @@ class SampleSweep:
             "ns": [s.n for s in self.scans],
             "scans": [s.as_dict() for s in self.scans],
             "fit_hypotheses": {**self.hypotheses_fit.as_dict(), "threshold_kinds": list(self.hypotheses_kinds)},
-            "fit_order_analysis": {**self.order_fit.as_dict(), "source": "derived (each n: C_needed continued with slope d1^-2 from the widest width)"},
+            "fit_order_analysis": {**self.order_fit.as_dict(), "source": "derived (each n: C_needed continued with the asymptotic slope d1^-1 from the widest width)"},
             "fit_gd": self.gd_fit.as_dict(),
             "fit_bound_20": self.bound_20_fit.as_dict(),
             "paper_exponent": PAPER_N_EXPONENT,
