@@ -63,3 +63,9 @@ def test_kernel_facts_report_lambda0_and_condition():
     ev = np.linalg.eigvalsh(K)
     assert facts.lambda_min == pytest.approx(ev[0], rel=1e-9) and facts.condition == pytest.approx(ev[-1] / ev[0], rel=1e-9)
     assert kdx.shape == (8, 8)
+
+
+def test_bisection_gives_up_when_told():
+    s = search(lambda w: w >= 1000, start=10, cap=100_000, give_up=lambda w: w >= 80)
+    assert s.ended_by == Ending.GAVE_UP and s.hi is None and s.lo == 80
+    assert [w for w, _ in s.evaluations] == [10, 20, 40, 80]

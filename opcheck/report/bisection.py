@@ -11,7 +11,9 @@ The result is a bracket: the criterion fails at ``lo`` and holds at ``hi``.  For
 monotone criterion the threshold lies in ``(lo, hi]``; for a non-monotone one,
 ``hi`` is a width where it holds with a failing width just below (documented, not
 hidden).  ``ended_by`` says how the search stopped: ``bracketed`` (converged),
-``holds at start`` (``lo`` unknown) or ``cap`` (never held up to ``cap``: no threshold).
+``holds at start`` (``lo`` unknown), ``cap`` (never held up to ``cap``: no threshold)
+or ``gave up`` (the caller's ``give_up(width)`` said, after a failing width of the
+doubling phase, that wider ones cannot tell either — e.g. GD out of budget).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class Ending(str, Enum):
     BRACKETED = "bracketed"
     HOLDS_AT_START = "holds at start"
     CAP = "cap"
+    GAVE_UP = "gave up"
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class Search:
                 "evaluations": [[w, ok] for w, ok in self.evaluations]}
 
 
-def search(holds: Callable[[int], bool], start: int, cap: int, rel_tol: float = 0.05) -> Search:
+def search(holds: Callable[[int], bool], start: int, cap: int, rel_tol: float = 0.05,
+           give_up: Callable[[int], bool] | None = None) -> Search:
     """Smallest width in ``[start, cap]`` where ``holds`` is true (see module docstring)."""
     if start < 1 or cap < start:
         raise ValueError(f"need 1 <= start <= cap, got start = {start}, cap = {cap}")
@@ -77,6 +81,8 @@ def search(holds: Callable[[int], bool], start: int, cap: int, rel_tol: float = 
             hi = nxt
         else:
             lo = nxt
+            if give_up is not None and give_up(nxt):
+                return Search(lo, None, tuple(evals), Ending.GAVE_UP)
     while hi - lo > 1 and hi / lo > 1.0 + rel_tol:
         mid = int(round(math.sqrt(lo * hi)))
         mid = min(max(mid, lo + 1), hi - 1)

@@ -151,7 +151,7 @@ INIT_RATIO = _nullable(_obj({
 CRITERIA = ["features", "ntk", "gd", "gd-tol", "c9"]
 SEARCH = _obj({"replicate": INT, "seed_sequence": {"type": "array", "items": INT}, "lo": {"type": ["integer", "null"]},
                "hi": {"type": ["integer", "null"]}, "estimate": {"type": NUM},
-               "ended_by": {"type": "string", "enum": ["bracketed", "holds at start", "cap"]},
+               "ended_by": {"type": "string", "enum": ["bracketed", "holds at start", "cap", "gave up"]},
                "evaluations": {"type": "array", "items": {"type": "array"}}})
 KERNEL = _nullable(_obj({"lambda_min": {"type": NUM}, "lambda_max": {"type": NUM}, "condition": {"type": NUM}, "method": STR,
                          "truncation_bound": {"type": NUM}}))

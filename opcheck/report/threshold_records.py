@@ -63,10 +63,13 @@ def aggregate(dataset: str, results: Sequence[SearchResult]) -> ThresholdRecord:
     endings = {r.search.ended_by for r in results}
     bracket = (min((v for v in los if v is not None), default=None), max((v for v in his if v is not None), default=None))
     base = dict(dataset=dataset, criterion=crit, n=n, replicates=reps, kernel=kernel, budget=budget, steps_used=steps)
-    if Ending.CAP in endings:
+    if Ending.CAP in endings or Ending.GAVE_UP in endings:
         why = "lambda_min(K_inf) <= 0: the criterion is vacuous" if kernel and not kernel["lambda_min"] > 0 else f"the criterion never held up to d1 = {spec.cap}"
         kind = "budget-bound" if any(r.budget_bound for r in results) else "not reached"
-        return ThresholdRecord(**base, kind=kind, value=None, bracket=bracket, log_se=None, ended_by=Ending.CAP.value, note=why)
+        if kind == "budget-bound":
+            why = f"GD did not reach the horizon within {budget} steps at a width >= n (the step count is set by cond(K_inf), not the width)"
+        ended = Ending.GAVE_UP.value if Ending.GAVE_UP in endings else Ending.CAP.value
+        return ThresholdRecord(**base, kind=kind, value=None, bracket=bracket, log_se=None, ended_by=ended, note=why)
     mids = np.log([r.search.estimate for r in results])
     halves = np.array([r.search.log_halfwidth for r in results])
     R = len(results)

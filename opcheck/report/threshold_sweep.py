@@ -29,7 +29,7 @@ from opcheck.report.threshold_tasks import LABEL_FREE, Criterion, SearchSpec, om
 
 REL_TOL = 0.05  # bisection stops at hi/lo <= 1.05
 FEATURES_CAP = 64  # widths up to 64 n
-GD_CAP = 32
+GD_CAP = 16
 
 CRITERIA_TEXT = {
     Criterion.FEATURES: "smallest d1 with lambda_min(Phi^T Phi) >= 1/2 d1 lambda_min(K_inf), Phi = phi(W0 X) [derived]",

@@ -65,6 +65,8 @@ class SearchResult:
     @property
     def budget_bound(self) -> bool:
         """GD: the failing width next to the threshold failed because the horizon was not reached."""
+        if self.search.ended_by == Ending.GAVE_UP:
+            return True
         if not self.gd_evaluations or self.search.lo is None:
             return self.search.ended_by == Ending.CAP and any(not e.reached_horizon for e in self.gd_evaluations)
         lo = [e for e in self.gd_evaluations if e.d1 == self.search.lo]
