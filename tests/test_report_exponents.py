@@ -35,3 +35,25 @@ def test_fewer_than_three_dof_is_never_a_finding():
     assert two.ci is None and not two.finding
     five = fit_exponent(NS[:5], NS[:5] ** 1.0, [0.05] * 5)
     assert five.dof == 3 and five.finding
+
+
+def test_a_fit_with_fewer_than_three_dof_is_greyed_and_never_the_answer():
+    """Document rows of non-findings are muted; the summary box never states one."""
+    from types import SimpleNamespace
+
+    from opcheck.report.document_thresholds import threshold_blocks
+    from opcheck.report.findings import summary
+    from opcheck.report.threshold_records import ExponentRecord
+    from opcheck.report.threshold_sweep import ThresholdSweep
+    from opcheck.report.threshold_tasks import Criterion
+
+    weak = ExponentRecord("wine", Criterion.FEATURES, "measured", fit_exponent(NS[:4], NS[:4] ** 12.7, [0.05] * 4))
+    t = ThresholdSweep(({"key": "wine", "source": "wine.csv", "labels": "one-hot", "d0": 13, "d2": 3, "n_values": [], "gd_n_values": []},),
+                       (), (weak,), {"seeds": 3, "bisection_rel_tol": 0.05, "criteria": {}, "gd": {"budget_steps": 1, "fit_fraction": 0.5, "gap": 0.02}})
+    box = summary(SimpleNamespace(thresholds=t, data={"key": "other"}, width=None))
+    assert box[0]["estimate"] is None and "no measured threshold exponent" in box[0]["headline"]
+    doc = {"thresholds": [{"dataset": "wine", "criterion": "features", "n": 50, "kind": "measured", "value": 1.0, "bracket": [1, 2],
+                           "log_se": 0.1, "seeds": [], "kernel": None, "budget_steps": None, "steps_used": None, "ended_by": "bracketed"}],
+           "exponents": [weak.as_dict()], "threshold_settings": t.settings}
+    table = [b for b in threshold_blocks(doc) if b.kind == "table"][0]
+    assert table.muted == (0,) and table.rows[0][-1] == "no"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from opcheck.render.fmt import num
-from opcheck.report.exponents import REFERENCES
+from opcheck.report.exponents import MIN_DOF, REFERENCES
 from opcheck.report.init_ratio import InitRatioSweep
 from opcheck.report.sweeps import ORDER_ANALYSIS_C_EXPONENT, PAPER_N_EXPONENT, SampleSweep, WidthScan
 from opcheck.report.threshold_sweep import ThresholdSweep
@@ -83,6 +83,8 @@ def width_findings(w: WidthScan, constant: float) -> list[str]:
 
 
 def _verdicts(fit) -> str:
+    if fit.dof < MIN_DOF:
+        return f"; fewer than {MIN_DOF} degrees of freedom ({fit.dof}): shown greyed, NOT a finding."
     out = []
     for name, e in (("this paper's 3/2", PAPER_N_EXPONENT), ("the quadratic priors' 2", 2.0), ("Du et al.'s 6", 6.0)):
         inside = _inside(fit, e)
@@ -107,7 +109,7 @@ def sample_findings(s: SampleSweep) -> list[str]:
         out.append(f"With the asymptotic slope d1^-1 continued from each n's widest width instead, the threshold grows like n^{o.exponent:.3g} ({_ci(o)}) [derived, EXTRAPOLATED]" + _verdicts(o))
     g = s.gd_fit
     if g.ok:
-        out.append(f"The gradient-descent threshold grows like n^{g.exponent:.3g} ({_ci(g)}; measured grid widths, so quantised to factors of 2).")
+        out.append(f"The budget-bound GD threshold (h < --tol within --steps) grows like n^{g.exponent:.3g} ({_ci(g)}; grid widths, quantised to factors of 2)" + _verdicts(g))
     else:
         reached = [sc.n for sc in s.scans if sc.gd.width is not None]
         out.append(
