@@ -133,7 +133,7 @@ class Runner:
 
         if self.mode == "local":
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0" if _dashboard_wanted() else None,
+                                        dashboard_address=":0",  # a free port: never "8787 already in use"
                                         silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:
