@@ -13,3 +13,33 @@ def best_of(fn, repeat: int = 3):
         out = fn()
         best = min(best, time.perf_counter() - t)
     return best, out
+
+
+def machine_line() -> str:
+    """Date, CPUs and load average: the conditions a benchmark ran under."""
+    import os
+
+    return f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; load average {os.getloadavg()}"
+
+
+def matmul_gflops(m: int = 3000) -> float:
+    """numpy's float64 matmul rate now (one m × m product), GFLOP/s."""
+    import numpy as np
+
+    a = np.random.default_rng(1).standard_normal((m, m))
+    t = time.perf_counter()
+    a @ a
+    return 2.0 * m**3 / (time.perf_counter() - t) / 1e9
+
+
+def sphere_problem(n: int, d0: int, d1: int, d2: int):
+    """Seeded sphere data (d0 × n, unit columns), LeCun (W0, V0) and GELU: the benchmarks' common problem."""
+    import numpy as np
+
+    from opcheck._runtime import seeding
+    from opcheck.model.activations import get_activation
+    from opcheck.model.network import init_scales, sample_params
+
+    X = seeding.rng(0, "sphere").standard_normal((d0, n))
+    X /= np.linalg.norm(X, axis=0)
+    return X, sample_params(init_scales("lecun", d0, d1, d2), d0, d1, d2, seeding.rng(0, "init")), get_activation("gelu")

@@ -31,14 +31,15 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import opcheck  # noqa: E402,F401  (first: the BLAS kernel guard must run before numpy loads OpenBLAS)
 
 import numpy as np  # noqa: E402
 
-from opcheck._runtime import cluster, seeding  # noqa: E402
+from _timing import machine_line, matmul_gflops, sphere_problem  # noqa: E402
+
+from opcheck._runtime import cluster  # noqa: E402
 from opcheck.linalg import distributed_gram, gram, gram_error, gram_plan, spectra  # noqa: E402
-from opcheck.model.activations import get_activation  # noqa: E402
-from opcheck.model.network import init_scales, sample_params  # noqa: E402
 
 GB = 1024.0**3
 
@@ -91,20 +92,9 @@ def main() -> None:
     n, d1, d0, d2 = int(arg("--n", 8000)), int(arg("--d1", 2000)), int(arg("--d0", 64)), int(arg("--d2", 1))
     chunk, workers, limit = int(arg("--chunk", 1000)), int(arg("--workers", 2)), arg("--memory-limit-mb", 160) * 1024.0**2
     N = d2 * n
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
-    m = 2000
-    a = np.random.default_rng(1).standard_normal((m, m))
-    t = time.perf_counter()
-    a @ a
-    local_rate = 2.0 * m**3 / (time.perf_counter() - t) / 1e9
-    del a
-    print(f"numpy matmul here (all cores, this process): {local_rate:.1f} GFLOP/s")
-
-    rng = seeding.rng(0, "sphere")
-    X = rng.standard_normal((d0, n))
-    X /= np.linalg.norm(X, axis=0)
-    params = sample_params(init_scales("lecun", d0, d1, d2, None, None), d0, d1, d2, seeding.rng(0, "init"))
-    act = get_activation("gelu")
+    print(machine_line())
+    print(f"numpy matmul here (all cores, this process): {matmul_gflops(2000):.1f} GFLOP/s")
+    X, params, act = sphere_problem(n, d0, d1, d2)
     pre = params.W @ X
     A, B, V = act.phi(pre), act.dphi(pre), params.V
     del pre

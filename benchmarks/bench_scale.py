@@ -22,9 +22,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import opcheck  # noqa: E402,F401  (first: the BLAS kernel guard must run before numpy loads OpenBLAS)
 
 import numpy as np  # noqa: E402
+
+from _timing import machine_line, matmul_gflops  # noqa: E402
 
 from opcheck._runtime import seeding  # noqa: E402
 from opcheck.linalg import gram, spectra  # noqa: E402
@@ -40,14 +43,8 @@ def arg(name: str, default: int) -> int:
 def main() -> None:
     n, d1, d0, d2 = arg("--n", 20000), arg("--d1", 20000), arg("--d0", 64), 1
     GB = 1024.0**3
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; load average {os.getloadavg()}; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(default)')}")
-    m = 3000
-    a = np.random.default_rng(1).standard_normal((m, m))
-    t = time.perf_counter()
-    a @ a
-    rate = 2.0 * m**3 / (time.perf_counter() - t) / 1e9
-    del a
+    print(f"{machine_line()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(default)')}")
+    rate = matmul_gflops(3000)
     print(f"numpy matmul rate now: {rate:.1f} GFLOP/s")
     rng = seeding.rng(0, "sphere")
     X = rng.standard_normal((d0, n))
