@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 
+from opcheck._runtime import validation
 from opcheck.errors import InputError
 
 GB = 1024.0**3
@@ -111,16 +112,8 @@ def available_bytes() -> float:
 
 def budget_bytes() -> float:
     """The planning budget: ``BUDGET_FRACTION`` of what is available now, or ``OPCHECK_MEMORY_BUDGET_GB``."""
-    override = os.environ.get(ENV_BUDGET)
-    if override is not None and override.strip():
-        try:
-            value = float(override)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and value > 0):
-            raise InputError(f"{ENV_BUDGET} must be a positive number of gigabytes, got '{override.strip()}'")
-        return value * GB
-    return BUDGET_FRACTION * available_bytes()
+    override = validation.positive_env(ENV_BUDGET, "gigabytes")
+    return override * GB if override is not None else BUDGET_FRACTION * available_bytes()
 
 
 def fits(nbytes: float) -> bool:

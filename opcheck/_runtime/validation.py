@@ -60,6 +60,7 @@ __all__ = [
     "non_negative",
     "non_negative_int",
     "positive_finite",
+    "positive_env",
     "positive_int",
     "suggest",
     "unknown_choice",
@@ -144,6 +145,25 @@ def magnitude(value: float | None, name: str, low: float, high: float, why: str 
     if not low <= value <= high:
         raise InputError(f"{name} must be in [{low:g}, {high:g}]{why}, got {value}")
     return float(value)
+
+
+def positive_env(name: str, unit: str) -> float | None:
+    """Environment variable ``name`` as a positive finite number, or None when unset or empty.
+
+    Anything else is an :class:`InputError`: ``"{name} must be a positive number of {unit}, got '...'"``.
+    """
+    import os
+
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name} must be a positive number of {unit}, got '{raw.strip()}'")
+    return value
 
 
 def suggest(word: str, options: Iterable[str]) -> str:

@@ -10,9 +10,7 @@ of Lanczos on one core).  ``OPCHECK_TIME_BUDGET_S`` sets the budget (default
 """
 from __future__ import annotations
 
-import math
-import os
-
+from opcheck._runtime import validation
 from opcheck.errors import InputError
 
 #: floating-point operations per second assumed for planning (matrix-vector bound work)
@@ -24,16 +22,8 @@ ENV_BUDGET = "OPCHECK_TIME_BUDGET_S"
 
 def budget_seconds() -> float:
     """The time budget in seconds (``OPCHECK_TIME_BUDGET_S`` or :data:`DEFAULT_BUDGET_S`)."""
-    raw = os.environ.get(ENV_BUDGET)
-    if raw is None or not raw.strip():
-        return DEFAULT_BUDGET_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise InputError(f"{ENV_BUDGET} must be a positive number of seconds, got '{raw.strip()}'")
-    return value
+    value = validation.positive_env(ENV_BUDGET, "seconds")
+    return DEFAULT_BUDGET_S if value is None else value
 
 
 def _duration(seconds: float) -> str:
