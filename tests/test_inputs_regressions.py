@@ -438,3 +438,21 @@ def test_values_at_the_top_of_float64_are_normalised(tmp_path):
 
     top = np.array([[1.7976931348623157e308], [0.0]])
     assert column_norms(top)[0] == 1.7976931348623157e308
+
+
+def test_csv_label_of_1e400_is_a_clean_error(tmp_path):
+    """float('1e400') is inf: it used to leak RuntimeWarnings; now one line names the cell."""
+    path = tmp_path / "l.csv"
+    path.write_text("a,b,y\n1,2,1e400\n3,4,5\n")
+    res = invoke("verify", path, "--label-column", "y")
+    one_line_error(res)
+    assert "non-finite" in res.err
+
+
+def test_report_on_samples_at_1e200_runs(tmp_path, X):
+    """Values of 1e155 and more used to reach ARPACK as inf/0 in report too (exit 3)."""
+    res = invoke("report", _save(tmp_path, "big.npy", X=X * 1e200), "--quick", "--sweeps", "width", "--steps", "5", "--n", "12",
+                 "--test-fraction", "0", "--scheduler", "serial", "--out", tmp_path / "rep")
+    assert res.code == 0, res
+    assert "Warning" not in res.err and "Traceback" not in res.err
+    assert (tmp_path / "rep" / "results.json").exists()
