@@ -28,6 +28,9 @@ from opcheck.errors import InputError
 MAX_CHUNK = 4096  # BLAS-3 blocks past this gain little and make the working set coarse
 MIN_CHUNK = 64
 BLOCKS_IN_FLIGHT = 6  # blocks one task may hold: operands, a Cholesky update's products, result
+#: RAM a local worker process needs for itself (Python, numpy, Dask): measured 0.13 GB idle,
+#: 0.37 GB peak with blocks of 1000 (benchmarks/bench_distributed_gram.py)
+LOCAL_WORKER_BASE = 0.25 * memory.GB
 
 
 class GramPath(str, enum.Enum):
@@ -126,13 +129,21 @@ def plan_local(order: int, local_bytes: float, *, structural: bool, allow_distri
     return GramPlan(GramPath.DISTRIBUTED, order, local_bytes, budget)
 
 
-def plan_distributed(base: GramPlan, d0: int, d1: int, workers: int, threads: int, memory_limit: float, spill_bytes: float | None, chunk: int | None = None) -> GramPlan:
+def plan_distributed(base: GramPlan, d0: int, d1: int, workers: int, threads: int, memory_limit: float, spill_bytes: float | None,
+                     chunk: int | None = None, reserve: float = 0.0) -> GramPlan:
     """Size the blocks for the cluster and check it can hold them.
 
     ``spill_bytes`` is the disk the workers may spill to (None: unknown, a remote
-    cluster).  When RAM and disk together cannot hold the blocks, the plan falls
-    back to ``MATRIX_FREE`` and says why.
+    cluster); ``reserve`` the part of each worker's memory limit its own process
+    takes (a local cluster's workers: :data:`LOCAL_WORKER_BASE`).  When a worker's
+    limit cannot hold the working set of one block, or RAM and disk together cannot
+    hold the blocks, the plan falls back to ``MATRIX_FREE`` and says why.
     """
+    usable = memory_limit - reserve if memory_limit > 0 else 0.0
+    if memory_limit > 0 and usable <= 0:
+        reason = f"a worker's {memory_limit / memory.GB:.2f} GB memory limit leaves no room beside its own process ({reserve / memory.GB:.2f} GB)"
+        return GramPlan(GramPath.MATRIX_FREE, base.order, base.local_bytes, base.budget_bytes, reason=reason)
+    memory_limit = usable
     c = chunk or choose_chunk(base.order, memory_limit, threads, d0, d1)
     storage = blocked_storage_bytes(base.order, c, d0, d1)
     per_worker = storage / workers

@@ -178,25 +178,39 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
 
 def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[str, GramPlan], scheduler: str | None, say) -> dict[str, spectra.Extremes]:
     """Blocks assembled on a Dask cluster (one client for all); a block the cluster
-    cannot hold falls back to matrix-free products, and its plan says why."""
+    cannot hold falls back to matrix-free products, and its plan says why.  A local
+    cluster is sized first (each worker also needs ``LOCAL_WORKER_BASE`` for itself)
+    and not started at all when no block fits it."""
     d1, d0 = A.shape[0], X.shape[0]
     out: dict[str, spectra.Extremes] = {}
     address = cluster.scheduler_address(scheduler)
     workers, spill_dir = cluster.local_cores(), tempfile.gettempdir()
     limit = plans[blocks[0]].budget_bytes / workers
+    spill = None if address else float(shutil.disk_usage(spill_dir).free)
+
+    def run(block: str, plan: GramPlan, client=None) -> None:
+        say(plan.summary())
+        if plan.path is GramPath.MATRIX_FREE:
+            ext = _local_extremes(V, A, B, X, [block], seed, {block: plan})[block]
+        else:
+            Vb = V[:1] if block == "second" else V
+            with distributed_gram.BlockedGram(client, V, A, B, X, block, plan.chunk) as blocked:
+                ext = spectra.store_extremes(blocked, seed, gram_error.formation_error(block, Vb, A, B, X), method=spectra.Method.DISTRIBUTED)
+        out[block] = dataclasses.replace(ext, note="; ".join(x for x in (plan.summary(), ext.note) if x))
+
+    if not address:
+        for block in blocks:
+            plan = gram_plan.plan_distributed(plans[block], d0, d1, workers, 1, limit, spill, reserve=gram_plan.LOCAL_WORKER_BASE)
+            if plan.path is GramPath.MATRIX_FREE:
+                run(block, plan)
+        blocks = [b for b in blocks if b not in out]
+        if not blocks:
+            return out
     with cluster.dask_client(address, workers=workers, memory_limit=limit, local_directory=spill_dir) as client:
         cap = cluster.capacity(client)
-        spill = None if address else float(shutil.disk_usage(spill_dir).free)
+        reserve = 0.0 if address else gram_plan.LOCAL_WORKER_BASE
         for block in blocks:
-            plan = gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill)
-            say(plan.summary())
-            if plan.path is GramPath.MATRIX_FREE:
-                ext = _local_extremes(V, A, B, X, [block], seed, {block: plan})[block]
-            else:
-                Vb = V[:1] if block == "second" else V
-                with distributed_gram.BlockedGram(client, V, A, B, X, block, plan.chunk) as blocked:
-                    ext = spectra.store_extremes(blocked, seed, gram_error.formation_error(block, Vb, A, B, X), method=spectra.Method.DISTRIBUTED)
-            out[block] = dataclasses.replace(ext, note="; ".join(x for x in (plan.summary(), ext.note) if x))
+            run(block, gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill, reserve=reserve), client)
     return out
 
 
