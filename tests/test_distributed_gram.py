@@ -106,6 +106,10 @@ def test_planner_figures_and_refusal(monkeypatch):
     assert "each worker needs" in plan.summary()
     no_disk = gram_plan.plan_distributed(base, d0=10, d1=100, workers=2, threads=1, memory_limit=64e6, spill_bytes=0.0)
     assert no_disk.path is GramPath.MATRIX_FREE and "cannot hold it" in no_disk.reason
+    small = gram_plan.plan_distributed(base, d0=10, d1=100, workers=2, threads=1, memory_limit=0.2 * memory.GB, spill_bytes=1e12, reserve=gram_plan.LOCAL_WORKER_BASE)
+    assert small.path is GramPath.MATRIX_FREE and "beside its own process" in small.reason
+    roomy = gram_plan.plan_distributed(base, d0=10, d1=100, workers=2, threads=1, memory_limit=64e6 + gram_plan.LOCAL_WORKER_BASE, spill_bytes=1e12, reserve=gram_plan.LOCAL_WORKER_BASE)
+    assert roomy.chunk == plan.chunk  # the reserve comes off the limit before the blocks are sized
     refused = gram_plan.plan_local(20000, 5e9, structural=False, allow_distributed=False)
     with pytest.raises(InputError, match=r"order 20000 would need 4\.7 GB but only 0\.0 GB .*--no-distributed"):
         refused.require()
