@@ -46,3 +46,10 @@ def test_terminal_output_and_bad_training_options(run_cli):
     for args, needle in [(["--steps", "0"], "--steps"), (["--tol", "-1"], "--tol"), (["--train-layers", "all"], "--train-layers")]:
         bad = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--train", *args)
         assert bad.code == 2 and needle in bad.err and len(bad.err.strip().splitlines()) == 1, bad
+
+
+def test_train_leaves_piped_stderr_empty(run_cli):
+    """Live displays (spinner, progress bar) only on a terminal: a piped --train run writes nothing to stderr."""
+    res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "5", "--width", "40", "--train", "--steps", "5", "--json")
+    assert res.code in (0, 1), res
+    assert res.err == "", repr(res.err)

@@ -71,7 +71,7 @@ def _nine(f: Facts) -> list[str]:
         where = (f" Continuing this point along the derived scaling model (local slope {ext.local_slope:.3g}, asymptotically d1^{ext.asymptotic_slope:g}), "
                  f"(9) would hold with C9 = {C.c9:g} near d1 = {width_text(ext.width)} [derived extrapolation; `opcheck report` measures the trend].") if ext.width is not None else ""
         out.append(f"(9) needs its constant to be at least C_needed = {cn:.4g} (you set C9 = {C.c9:g}).{where}")
-    out.append("(9) is a sufficient condition, not a necessary one: gradient descent may still converge; run with --train to see what it does.")
+    out.append("(9) is a sufficient condition, not a necessary one: gradient descent may still converge (verify --train measures what it does).")
     return out
 
 

@@ -117,9 +117,12 @@ def register(app: typer.Typer) -> None:
         if raw.y is not None:
             warn_unused(ctx, {"labels": "--labels", "d2": "--d2"}, "on labelled data (the data's own labels are the targets)")
         err = Console(stderr=True, quiet=quiet)
-        with err.status("opcheck verify", spinner="dots") as status:
-            run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True, stage=lambda msg: status.update(f"opcheck verify: {msg}"),
-                                      training_progress=lambda steps_: _paused(status, training_progress(err, steps_)))
+        if err.is_terminal:  # live displays only on a terminal: piped stderr stays empty
+            with err.status("opcheck verify", spinner="dots") as status:
+                run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True, stage=lambda msg: status.update(f"opcheck verify: {msg}"),
+                                          training_progress=lambda steps_: _paused(status, training_progress(err, steps_)))
+        else:
+            run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True)
         if save_init_path is not None:
             save_init(save_init_path, run.hypotheses.params, run.hypotheses.dataset)
         if out is not None:

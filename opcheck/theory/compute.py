@@ -213,7 +213,7 @@ def compute_bound(req: BoundRequest, data: DataSpectra | None = None) -> BoundRe
         at = None
         if bu is not None:
             at = _framework_point(ctx, bu.t, bu.width_unit.value, ctx.n, ctx.sigma_max(), ctx.sigma_min(bu.t))
-        where = f"d1 = width (20) = {bu.width_unit.value:.4g}, t = {bu.t}, n = {ctx.n}" if bu is not None else "(20) gives no width"
+        where = f"d1 = width (20) = {bu.width_unit.value:.7g} (unrounded; the table shows its ceiling), t = {bu.t}, n = {ctx.n}" if bu is not None else "(20) gives no width"
         fw = _framework(ctx, formulas, at, where)
         if data is not None:
             comparisons.append(Comparison("sigma_max(X)", math.sqrt(ctx.n / ctx.d0), "order analysis sqrt(n/d0)", data.sigma_max_x))
