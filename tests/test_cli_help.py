@@ -26,6 +26,9 @@ def _help(run_cli, *argv):
 def test_every_help_states_exit_codes_has_examples_and_fits_80_columns(run_cli, command):
     text = _help(run_cli, command)
     assert "Exit codes:" in text
+    flat = " ".join(text.split())
+    for code in ("2 = bad input", "3 = internal error", "130 = interrupted"):  # every command can end these ways
+        assert code in flat, (command, code)
     assert "<bool>" not in text  # flags take no value
     assert max(len(line) for line in text.splitlines()) <= 80
     examples = [line.strip() for line in text.splitlines() if line.strip().startswith("opcheck ")]

@@ -25,7 +25,7 @@ Examples (the second uses the data's own sigma_max(X), sigma_min(X^{*t}) and lam
 
     opcheck bound --solve-for n --width 4096 --d0 784
 
-Exit codes: 0 = evaluated; 2 = bad input or usage; 3 = internal error (a bug).
+Exit codes: 0 = evaluated; 2 = bad input or usage; 3 = internal error (a bug); 130 = interrupted.
 """
 
 

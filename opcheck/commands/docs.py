@@ -13,7 +13,7 @@ Examples:
 
     less "$(opcheck docs theory)"
 
-Exit codes: 0 = printed; 2 = no such manual.
+Exit codes: 0 = printed; 2 = bad input (no such manual); 3 = internal error (a bug); 130 = interrupted.
 """
 
 

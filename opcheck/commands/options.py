@@ -84,11 +84,11 @@ Constant = Annotated[float, option(
 
 # ------------------------------------------------------------------- training
 Steps = Annotated[Optional[int], option("--steps", panel=TRAINING, help="Gradient-descent steps.")]
-LR_HELP = ("Step size (default 1/lambda_max of the Hessian of h at Theta0 [derived]); verify checks it against (13) "
-           "and also takes 'theorem' (the (13) step at C13).")
+LR_HELP = "Step size (default 1/lambda_max of the Hessian of h at Theta0 [derived])."
 Lr = Annotated[Optional[float], option("--lr", panel=TRAINING, help=LR_HELP)]
 #: verify's --lr: a number or 'theorem'
-LrOrTheorem = Annotated[Optional[str], option("--lr", panel=TRAINING, help=LR_HELP)]
+LrOrTheorem = Annotated[Optional[str], option("--lr", panel=TRAINING, metavar="<float|theorem>",
+                                              help=LR_HELP + " Checked against (13); 'theorem' trains with the (13) step at C13.")]
 
 # -------------------------------------------------------------------- compute
 Scheduler = Annotated[Optional[str], option(

@@ -37,7 +37,7 @@ Examples:
 
     opcheck report data.npz --n 300 --sweeps width,init-ratio
 
-Exit codes: 0 = the report was written; 2 = bad input.
+Exit codes: 0 = the report was written; 2 = bad input or usage; 3 = internal error (a bug); 130 = interrupted (no half-written report is left).
 """
 
 

@@ -25,7 +25,7 @@ Examples:
 
     opcheck verify --n 300 --width 2000 --train
 
-Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; 2 = bad input or usage; 3 = internal error (a bug).
+Exit codes: 0 = every checked condition holds; 1 = checks ran and some fail; 2 = bad input or usage; 3 = internal error (a bug); 130 = interrupted.
 """
 
 
