@@ -30,6 +30,7 @@ def test_every_help_states_exit_codes_has_examples_and_fits_80_columns(run_cli, 
     for code in ("2 = bad input", "3 = internal error", "130 = interrupted"):  # every command can end these ways
         assert code in flat, (command, code)
     assert "<bool>" not in text  # flags take no value
+    assert not re.search(r"<[a-z_]+\|[a-z_|]*(?=\s)", text), "a choice metavar splits across lines"
     assert max(len(line) for line in text.splitlines()) <= 80
     examples = [line.strip() for line in text.splitlines() if line.strip().startswith("opcheck ")]
     assert examples, "no example"

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         data: Annotated[Optional[str], option("--data", panel=DATA, help="Samples (.npy/.npz/.csv, rows): use their sigma_max(X), sigma_min(X^{*t}) and lambda0.")] = None,
         dataset: o.Dataset = None,
         seed: o.Seed = 0,
-        activation: Annotated[o.Activation, o.choice("--activation", "-a", panel=NETWORK, help="Activation whose Hermite coefficients give xi of (20).")] = o.Activation.gelu,
+        activation: Annotated[o.Activation, o.choice("--activation", "-a", panel=NETWORK, help="Activation whose Hermite coefficients give xi of (20).", values=o.Activation)] = o.Activation.gelu,
         init: Annotated[o.Init, o.choice("--init", panel=NETWORK, help="Init scheme for the omega1-scale xi.")] = o.Init.lecun,
         constant: Annotated[float, option("--constant", panel=NETWORK, help="Universal constant C of every bound (the paper does not give it).")] = 1.0,
         t: Annotated[Optional[int], option("--t", panel=THEOREMS, help="Khatri-Rao power t of (20); default: every t in 1..6, the smallest width wins.")] = None,

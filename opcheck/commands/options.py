@@ -57,9 +57,16 @@ def option(*names: str, panel: str, help: str, **kw) -> typer.models.OptionInfo:
     return typer.Option(*names, rich_help_panel=panel, help=help, **kw)
 
 
-def choice(*names: str, panel: str, help: str) -> typer.models.OptionInfo:
-    """An option whose type is one of the enums above (names case-insensitive)."""
-    return typer.Option(*names, rich_help_panel=panel, help=help, case_sensitive=False)
+def choice(*names: str, panel: str, help: str, values: type[enum.Enum] | None = None) -> typer.models.OptionInfo:
+    """An option whose type is one of the enums above (names case-insensitive).
+
+    With ``values``, the help lists the names and the metavar is a short ``<name>``, so a
+    long list never splits inside the metavar column at 80 columns.
+    """
+    if values is None:
+        return typer.Option(*names, rich_help_panel=panel, help=help, case_sensitive=False)
+    listed = ", ".join(str(v.value) for v in values)
+    return typer.Option(*names, rich_help_panel=panel, help=f"{help} One of: {listed}.", case_sensitive=False, metavar="<name>")
 
 
 # ----------------------------------------------------------------------- data
@@ -71,12 +78,12 @@ Dataset = Annotated[Optional[BuiltinData], choice(
     help="Built-in data: digits (scikit-learn, 1797 x 64, 10 classes) or sphere (uniform on the unit sphere).")]
 D0 = Annotated[Optional[int], option("--d0", panel=DATA, help="Input dimension for --dataset sphere.")]
 LabelColumn = Annotated[Optional[str], option("--label-column", panel=DATA, help="CSV label column: header name or 0-based index.")]
-LabelsOpt = Annotated[Labels, choice("--labels", panel=DATA, help="Targets when the data have none.")]
+LabelsOpt = Annotated[Labels, choice("--labels", panel=DATA, help="Targets when the data have none.", values=Labels)]
 D2 = Annotated[int, option("--d2", panel=DATA, help="Output dimension for synthetic targets.")]
-Seed = Annotated[int, option("--seed", panel=DATA, min=0, help="Seed of every random stream (subsets, split, init, teacher, Lanczos).")]
+Seed = Annotated[int, option("--seed", panel=DATA, min=0, metavar="<int>", help="Seed of every random stream (subsets, split, init, teacher, Lanczos).")]
 
 # -------------------------------------------------------------------- network
-ActivationOpt = Annotated[Activation, choice("--activation", "-a", panel=NETWORK, help="The activation φ.")]
+ActivationOpt = Annotated[Activation, choice("--activation", "-a", panel=NETWORK, help="The activation φ.", values=Activation)]
 InitOpt = Annotated[Init, choice("--init", panel=NETWORK, help="Init scheme of W0 and V0 (verify: or give --omega1/--omega2).")]
 Constant = Annotated[float, option(
     "--constant", panel=NETWORK,
