@@ -58,7 +58,12 @@ def trained_jacobian_extremes(V: np.ndarray, A: np.ndarray, B: np.ndarray, X: np
 
 
 def run_loop(X, Y, params0: Params, act: Activation, config, lr: float, progress):
-    """The gradient-descent loop: per-step trace, σ_min at its steps, log-spaced iterates."""
+    """The gradient-descent loop: per-step trace, σ_min at its steps, log-spaced iterates.
+
+    Kept as one loop on purpose: the per-step quantities (loss, distance, layer motion,
+    linearisation gap) share the step's forward pass, and splitting the body would
+    recompute or pass it around each step.
+    """
     layers = config.layers
     W0, V0 = params0.W, params0.V
     W, V = W0.copy(), V0.copy()

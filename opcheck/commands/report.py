@@ -71,6 +71,11 @@ class _Bars:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``opcheck report`` to ``app``.
+
+    Long only because Typer needs every parameter in the signature (declared once in
+    :mod:`opcheck.commands.options`); the body parses and calls the report pipeline.
+    """
     @app.command("report", help=HELP)
     def report(
         ctx: typer.Context,

@@ -47,6 +47,13 @@ def parse_lr(lr: str | None) -> float | str | None:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``opcheck verify`` to ``app``.
+
+    The command is long only because Typer needs every parameter listed in its
+    signature (the declarations themselves live once in :mod:`opcheck.commands.options`);
+    its body parses, calls :func:`opcheck.commands.pipeline.run_verify_pipeline` and renders.
+    """
+
     @app.command("verify", help=HELP)
     def verify(
         ctx: typer.Context,
