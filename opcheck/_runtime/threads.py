@@ -25,6 +25,14 @@ def _cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def elementwise_threads() -> int:
+    """Threads for elementwise numpy/scipy work split by rows: ``OPCHECK_THREADS``, else the usable CPUs."""
+    env = os.environ.get("OPCHECK_THREADS")
+    if env and env.strip().isdigit() and int(env) > 0:
+        return int(env)
+    return _cpus()
+
+
 def oversubscribed() -> bool:
     """Whether the 1-minute load average exceeds the CPUs this process may use."""
     try:

@@ -86,26 +86,28 @@ def cholesky_lower_bound(store: SymmetricStore, estimate: float, slack: float, f
     when none of ``RETRIES`` shifts above ``floor`` gives a factorisation (the
     caller then falls back to another certificate, e.g. 0 for a Gram).
     """
-    gap = 2.0 * predicted_margin(store, estimate, 1.0) + 2.0 * slack + 1e-14 * abs(estimate)
-    for _ in range(RETRIES):
-        s = estimate - gap
-        if s <= floor:
-            return None
-        if store.factor(s, 1.0):
-            margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
-            return down(s - margin)
-        gap *= 16.0
-    return None
+    return _shifted_cholesky_bound(store, estimate, slack, 1.0, floor)
 
 
 def cholesky_upper_bound(store: SymmetricStore, estimate: float, slack: float) -> float | None:
     """Smallest certified ``hi ≥ λ_max(G)`` from Cholesky of ``tI − G`` just above ``estimate``."""
-    gap = 2.0 * predicted_margin(store, -estimate, -1.0) + 2.0 * slack + 1e-14 * abs(estimate)
+    bound = _shifted_cholesky_bound(store, -estimate, slack, -1.0, -math.inf)
+    return None if bound is None else -bound
+
+
+def _shifted_cholesky_bound(store: SymmetricStore, estimate: float, slack: float, sign: float, floor: float) -> float | None:
+    """Rump's test on ``fl(sign·G − sI)`` for shifts s just below ``estimate`` (an estimate of λ_min(sign·G)).
+
+    Success at s proves ``λ_min(sign·G) ≥ s − ‖ΔH‖₂ − u max|h_ii|``; returns that bound.
+    """
+    gap = 2.0 * predicted_margin(store, estimate, sign) + 2.0 * slack + 1e-14 * abs(estimate)
     for _ in range(RETRIES):
-        t = estimate + gap
-        if store.factor(-t, -1.0):
-            margin = store.factor_rounding_bound(tight_below=1e-10 * abs(t)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
-            return up(t + margin)
+        s = estimate - gap
+        if s <= floor:
+            return None
+        if store.factor(s, sign):
+            margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
+            return down(s - margin)
         gap *= 16.0
     return None
 

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.polynomial import hermite_e
 from scipy import special  # ndtr, expit: evaluated on every forward pass
 
+from opcheck._runtime import threads
 from opcheck.errors import InputError
 
 Array = np.ndarray
@@ -239,7 +240,7 @@ def _gelu_fused(x: Array) -> tuple[Array, Array]:
         b += t
 
     starts = range(0, x.shape[0], rows)
-    workers = min(_threads(), len(starts))
+    workers = min(threads.elementwise_threads(), len(starts))
     if workers > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -253,19 +254,6 @@ def _gelu_fused(x: Array) -> tuple[Array, Array]:
 
 FUSED_MIN_SIZE = 1 << 16  # below this the plain vectorised form is as fast
 FUSED_BLOCK_ELEMS = 1 << 14  # 16 Ki doubles = 128 KB per temporary: stays in L2
-
-
-def _threads() -> int:
-    """Threads for elementwise work: OPCHECK_THREADS, else the CPUs this process may use."""
-    import os
-
-    env = os.environ.get("OPCHECK_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _gelu() -> Activation:
