@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,15 +82,23 @@ def make_inputs(tmp: Path, n: int, d1: int, d2: int) -> tuple[Path, Path]:
     return data, theta
 
 
+CPU_SECONDS: dict[str, float] = {}  # median CPU seconds (user + sys) of the last run() per command name
+
+
 def run(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, list[float], str]:
-    times, out = [], ""
+    """Median wall time of ``repeat`` runs; their median CPU time goes to CPU_SECONDS[cmd[-1]]."""
+    times, cpus, out = [], [], ""
     for _ in range(repeat):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         res = subprocess.run(cmd, capture_output=True, text=True, env=env)
         times.append(time.perf_counter() - t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
         if res.returncode not in (0, 1):
             raise RuntimeError(f"{cmd[:3]} failed ({res.returncode}): {res.stderr[-400:]}")
         out = res.stdout
+    CPU_SECONDS[cmd[-1]] = statistics.median(cpus)
     return statistics.median(times), times, out
 
 
@@ -161,7 +170,8 @@ def main(repeat: int = 3, digits: bool = True) -> None:
         t_op, ts_op, out = run(opcheck_cmd(data, theta, D1), repeat)
         res = json.loads(out)
         q = res["quantities"]
-        print(f"  opcheck verify, whole process: {t_op:.2f} s median of {repeat} {['%.2f' % t for t in ts_op]}; stages {res['timings_seconds']}")
+        cpu_op = CPU_SECONDS["--json"]
+        print(f"  opcheck verify, whole process: {t_op:.2f} s median of {repeat} {['%.2f' % t for t in ts_op]} ({cpu_op:.2f} CPU s); stages {res['timings_seconds']}")
         st = kernel_stages(data, theta, repeat)
         ext = st.pop("_ext")
         st.pop("_A")
@@ -179,10 +189,12 @@ def main(repeat: int = 3, digits: bool = True) -> None:
             script = tmp / "peer_torch.py"
             script.write_text(TORCH_SCRIPT)
             t_pt, ts_pt, out_pt = run([sys.executable, str(script), str(data), str(theta)], repeat)
+            cpu_pt = CPU_SECONDS[str(theta)]
             rt = json.loads(out_pt)
             t_ntk = torch_ntk_in_process(data, theta, repeat)
             print(f"  torch.func whole process:      {t_pt:.2f} s median of {repeat} {['%.2f' % t for t in ts_pt]} (its own NTK {rt['ntk_seconds']:.2f} s, eigvalsh {rt['eigvalsh_seconds']:.2f} s, {rt['threads']} threads)")
             print(f"  torch.func NTK alone (J + J J^T, in this process, best of {repeat}): {t_ntk:.2f} s")
+            print(f"  CPU seconds, whole process: torch.func {cpu_pt:.2f}, opcheck {cpu_op:.2f} -> x{cpu_pt / cpu_op:.1f}")
             print(f"  ratio whole process: x{t_pt / t_op:.1f} (target >= 6);  kernel, opcheck Gram + certified extremes vs torch NTK alone: x{t_ntk / t_kernel:.1f} (target >= 20)")
             for key in ("sigma_min", "sigma_max"):
                 ref = q[f"{key}_jacobian"]

@@ -68,10 +68,17 @@ def test_formed_gram_intervals_contain_the_extended_precision_eigenvalues(monkey
     V, A, B, X = _case(d0=3, n=8, d1=12, d2=2, seed=1)
     exact = _exact_eigenvalues(_exact_jacobian_rows(V, A, B, X, block))
     e = jacobian_extremes(V, A, B, X, (block,))[block]
-    assert e.lambda_min_interval.lo_by is Bound.CHOLESKY
     assert _contains(e.lambda_min_interval, exact[0]) and _contains(e.lambda_max_interval, exact[-1])
     smin = mpmath.sqrt(exact[0])
-    assert _contains(e.sigma_min_interval, smin) and e.sigma_min_interval.positive
+    assert _contains(e.sigma_min_interval, smin)
+    # sigma_min(J) is certified from below by a Cholesky; the W-block (no verdict rests on it) gets [0, hi]
+    expected = Bound.CHOLESKY if block == "both" else Bound.GRAM_PSD
+    assert e.lambda_min_interval.lo_by is expected and e.sigma_min_interval.positive == (block == "both")
+    rows = _exact_jacobian_rows(V, A, B, X, block)
+    G = np.array([[float(mpmath.fsum(a * b for a, b in zip(r1, r2))) for r2 in rows] for r1 in rows])  # exact Gram, rounded once
+    full = spectra.gram_extremes(G, formation_error=2.0**-53 * float(np.abs(G).sum(axis=1).max()))  # every end tight
+    assert full.lambda_min_interval.lo_by is Bound.CHOLESKY and full.lambda_min_interval.positive
+    assert _contains(full.lambda_min_interval, exact[0]) and _contains(full.lambda_max_interval, exact[-1])
     print(f"{block}: sigma_min in [{e.sigma_min_interval.lo:.15g}, {e.sigma_min_interval.hi:.15g}], exact {mpmath.nstr(smin, 17)}")
 
 
@@ -96,12 +103,18 @@ def test_matrix_free_intervals_contain_the_extended_precision_eigenvalues():
 
 
 def test_well_conditioned_interval_is_at_most_1e_minus_8_relative_wide():
+    from opcheck.linalg import gram_error
+    from opcheck.linalg.gram import jacobian_gram
+
     V, A, B, X = _case(d0=20, n=30, d1=600, d2=1, seed=2)
-    for block in ("both", "first", "second"):
-        e = jacobian_extremes(V, A, B, X, (block,))[block]
-        for iv in (e.lambda_min_interval, e.lambda_max_interval, e.sigma_min_interval, e.sigma_max_interval):
-            assert iv.relative_width <= 1e-8, (block, iv)
-        assert e.lambda_max / e.lambda_min < 1e3  # indeed well conditioned
+    ext = jacobian_extremes(V, A, B, X, ("both", "second"))
+    tight = [ext["both"].lambda_min_interval, ext["both"].sigma_min_interval]  # what verdicts rest on
+    tight += [getattr(ext["second"], k) for k in ("lambda_min_interval", "lambda_max_interval", "sigma_min_interval", "sigma_max_interval")]
+    full = spectra.gram_extremes(jacobian_gram(V, A, B, X.T @ X), formation_error=gram_error.formation_error("both", V, A, B, X))
+    tight += [full.lambda_min_interval, full.lambda_max_interval, full.sigma_min_interval, full.sigma_max_interval]
+    for iv in tight:
+        assert iv.relative_width <= 1e-8, iv
+    assert full.lambda_max / full.lambda_min < 1e3  # indeed well conditioned
 
 
 def test_singular_gram_interval_reaches_zero_and_contains_the_truth():

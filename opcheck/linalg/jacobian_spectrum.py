@@ -165,7 +165,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
                 H = gram.add_v_block(H, d2, src, AtA)
                 AtA = None
             store = SymmetricStore(H)
-            out[block] = spectra.store_extremes(store, seed, ferr)
+            out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block))
             H = store.restore() if block == "first" and "both" in wanted else None
         else:
             out[block] = spectra.operator_extremes(
@@ -195,7 +195,8 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
         else:
             Vb = V[:1] if block == "second" else V
             with distributed_gram.BlockedGram(client, V, A, B, X, block, plan.chunk) as blocked:
-                ext = spectra.store_extremes(blocked, seed, gram_error.formation_error(block, Vb, A, B, X), method=spectra.Method.DISTRIBUTED)
+                ext = spectra.store_extremes(blocked, seed, gram_error.formation_error(block, Vb, A, B, X), method=spectra.Method.DISTRIBUTED,
+                                             **_certificates(block))
         out[block] = dataclasses.replace(ext, note="; ".join(x for x in (plan.summary(), ext.note) if x))
 
     if not address:
@@ -212,6 +213,12 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
         for block in blocks:
             run(block, gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill, reserve=reserve), client)
     return out
+
+
+def _certificates(block: str) -> dict[str, bool]:
+    """Which ends get a Cholesky certificate: no verdict rests on σ_max(J), σ_max(J_W) or σ_min(J_W), so those take
+    norm bounds / ``[0, hi]`` (one factorisation fewer each); σ_min(J) and the V-block (μ_Φ, σ_max(φ)) stay tight."""
+    return {"tight_max": block == "second", "tight_min": block in ("both", "second")}
 
 
 def floor_by_v_block(both: spectra.Extremes, second: spectra.Extremes) -> spectra.Extremes:

@@ -127,9 +127,12 @@ def _value_and_note(iv: SpectralInterval, resolution: float) -> tuple[float, str
     return iv.value, ""
 
 
-def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool) -> SpectralInterval:
+def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool = True) -> SpectralInterval:
     hi = certify.up(certify.rayleigh_bounds(store, v, ferr if psd else None)[1] + ferr)
-    lo, lo_by = certify.lower_end(min(est, hi), store, slack, ferr, psd)
+    if tight:
+        lo, lo_by = certify.lower_end(min(est, hi), store, slack, ferr, psd)
+    else:  # no certificate factorisation asked for: a Gram's lower end is 0
+        lo, lo_by = (0.0, Bound.GRAM_PSD) if psd else (-math.inf, Bound.NONE)
     return make_interval(est, min(lo, hi), hi, lo_by, Bound.RAYLEIGH, converged, ferr)
 
 
@@ -157,7 +160,7 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
 
 
 def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True,
-                   method: Method = Method.SHIFT_INVERT) -> Extremes:
+                   method: Method = Method.SHIFT_INVERT, tight_min: bool = True) -> Extremes:
     """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards).
 
     Any object with the store's interface works — ``N``, ``diag``, ``trace()``,
@@ -165,12 +168,15 @@ def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float 
     ``factor_rounding_bound()``, ``last_diagonal_max`` — e.g. the blocks of
     :class:`opcheck.linalg.distributed_gram.BlockedGram` on Dask workers, reported
     as ``method``; only a local store of a tiny order takes the dense path.
+    ``tight_min=False`` skips the certificate factorisation of λ_min (one Cholesky):
+    the interval is then ``[0, Rayleigh]`` — for quantities no verdict rests on.
     """
     with threads.sync_heavy():
-        return _store_extremes(store, seed, formation_error, psd, tight_max, method)
+        return _store_extremes(store, seed, formation_error, psd, tight_max, method, tight_min)
 
 
-def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool, method: Method) -> Extremes:
+def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool, method: Method,
+                    tight_min: bool = True) -> Extremes:
     N = store.N
     if N <= DENSE_LIMIT and isinstance(store, SymmetricStore):
         w, U = linalg.eigh(np.array(store.H), check_finite=False)
@@ -195,7 +201,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         r_min = float(np.linalg.norm(store.matvec(v_min) - est_min * v_min))
         iterations = top.products + low.products
         extra = _convergence_note(top, low)
-    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd)
+    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd, tight_min)
     iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max)
     resolution = N * EPS * max(abs(iv_max.value), 1e-300) + formation_error
     lam, note = _value_and_note(iv_min, resolution)
