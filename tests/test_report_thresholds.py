@@ -69,3 +69,21 @@ def test_bisection_gives_up_when_told():
     s = search(lambda w: w >= 1000, start=10, cap=100_000, give_up=lambda w: w >= 80)
     assert s.ended_by == Ending.GAVE_UP and s.hi is None and s.lo == 80
     assert [w for w, _ in s.evaluations] == [10, 20, 40, 80]
+
+
+def test_a_dataset_with_several_outputs_says_why_it_has_no_ntk_threshold():
+    """The NTK criterion runs for d2 = 1 only; the findings and the summary box say so for d2 > 1."""
+    from types import SimpleNamespace
+
+    from opcheck.report.findings import summary, threshold_findings
+    from opcheck.report.threshold_sweep import ThresholdSweep
+
+    def sweep(d2):
+        ds = {"key": "data", "source": "test", "labels": "classes", "d0": 4, "d2": d2, "n_values": [], "gd_n_values": []}
+        return ThresholdSweep(datasets=(ds,), records=(), exponents=(), settings={})
+
+    many, one = sweep(10), sweep(1)
+    assert any("not measured" in line and "d2 = 10" in line for line in threshold_findings(many))
+    assert not any("not measured" in line for line in threshold_findings(one))
+    box = summary(SimpleNamespace(thresholds=many, data={}, width=None))
+    assert "d2 = 10" in str(box)

@@ -185,7 +185,14 @@ def threshold_findings(t: ThresholdSweep) -> list[str]:
             status = "" if f.finding else " [NOT a finding: fewer than 3 dof]"
             out.append(head + f"width needed grows like n^{f.estimate:.2f} (95% CI [{f.ci[0]:.2f}, {f.ci[1]:.2f}], {f.dof} dof, "
                        f"n = {', '.join(map(str, f.ns))}) — {_exp_words(e)}{status}; thresholds by kind: {kinds}.")
+        if ds["d2"] != 1:
+            out.append(f"{ds['key']} — {CRITERION_NAMES.get(Criterion.NTK, Criterion.NTK.value)}: {NTK_SKIPPED.format(d2=ds['d2'])}")
     return out
+
+
+#: why a dataset with several outputs has no NTK threshold (threshold_sweep runs it for d2 = 1 only)
+NTK_SKIPPED = ("not measured: its infinite-width limit E[J Jᵀ] is derived for one output (d2 = 1) and this dataset has "
+               "d2 = {d2}; the random-features threshold (the V-block, any d2) stands for it.")
 
 
 def summary(result) -> list[dict]:
@@ -211,6 +218,8 @@ def summary(result) -> list[dict]:
                 continue
             grey = "" if e.fit.finding else " (greyed: fewer than 3 dof)"
             lines.append(f"{e.criterion.value}: n^{e.fit.estimate:.2f}, 95% CI [{e.fit.ci[0]:.2f}, {e.fit.ci[1]:.2f}] — {_exp_words(e)}{grey}")
+        if ds["d2"] != 1:
+            lines.append("ntk: " + NTK_SKIPPED.format(d2=ds["d2"]))
         if lam:
             lines.append(f"lambda_min(K_inf) = {num(lam['lambda_min'])} at n = {feats[-1].n} (condition number {num(lam['condition'])})")
         if ds["key"] == result.data.get("key") and result.width is not None:
