@@ -12,8 +12,8 @@ sweeps (:class:`Plan`).  The grids are geometric:
 * initialization ratio at the He product ``ω1 ω2 = 2/√(d0 d1)`` (theory.md §7), ``--seeds`` seeds each:
   ``ω2/ω1 = 10^{-2..2}`` in decades, at d1 = 2 n.
 
-Sizes were chosen so the default run finishes in about five minutes on 2 cores
-and ``--quick`` in under a minute (README, "opcheck report").
+Sizes were chosen for a default run of about five minutes on 2 cores (measured: 413 s)
+and ``--quick`` in a fraction of that (targets; see benchmarks/bench_report.py).
 """
 from __future__ import annotations
 
