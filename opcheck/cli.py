@@ -22,7 +22,7 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 try:  # Typer >= 0.2x vendors Click; older releases depend on it
     from typer._click import exceptions as _cx
@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on the installed Typer
     from click import exceptions as _cx
 
 from opcheck import __version__
+from opcheck.commands import lazy_coercion
 from opcheck.errors import InputError
 
 EXIT_CODES = (
@@ -60,6 +61,7 @@ def _no_bool_metavar() -> None:
 
 
 _no_bool_metavar()
+lazy_coercion.apply()  # `verify --help` imports no pydantic
 
 
 def say_error(message: str) -> int:
@@ -115,14 +117,12 @@ class OpcheckGroup(TyperGroup):
     def _run(self, args, prog_name, complete_var, extra) -> int:
         import warnings
 
-        import numpy as np
-
-        # numerical warnings are errors inside opcheck: overflow, division by zero and invalid
-        # operations raise (np.errstate) and a RuntimeWarning raises, so no computation goes on
-        # with an inf or NaN it did not expect and nothing but opcheck's own lines reach stderr;
-        # other libraries' warnings are silenced; underflow to zero is not an error
+        # numerical warnings are errors inside opcheck: a RuntimeWarning raises (and, while a
+        # command runs, overflow, division by zero and invalid operations: OpcheckCommand), so no
+        # computation goes on with an inf or NaN it did not expect and nothing but opcheck's own
+        # lines reach stderr; other libraries' warnings are silenced
         try:
-            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), warnings.catch_warnings():
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 warnings.simplefilter("error", RuntimeWarning)
                 code = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
@@ -149,6 +149,19 @@ class OpcheckGroup(TyperGroup):
         if code == 130:  # Typer's translation of KeyboardInterrupt
             typer.echo("opcheck: interrupted", err=True)
         return code if isinstance(code, int) else 0
+
+
+class OpcheckCommand(TyperCommand):
+    """A sub-command whose body runs under numpy's raising error state (underflow to zero is no error).
+
+    Set here, around the body only, so that ``--help`` and ``--version`` never import numpy.
+    """
+
+    def invoke(self, ctx):  # noqa: D401
+        import numpy as np
+
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            return super().invoke(ctx)
 
 
 app = typer.Typer(
@@ -183,6 +196,9 @@ def _register_commands() -> None:
 
     for module in (verify, bound, report, docs):
         module.register(app)
+    for info in app.registered_commands:  # Typer's default class (None or TyperCommand, by version) -> ours
+        if info.cls is None or info.cls is TyperCommand:
+            info.cls = OpcheckCommand
 
 
 _register_commands()

@@ -1,12 +1,16 @@
-"""Start-up stays light: help and version import neither sympy nor matplotlib (nor numpy's heavy users).
+"""Start-up stays light: help and version import no numerics, no pydantic, no sympy or matplotlib.
 
 Not timed (timings live in benchmarks/bench_startup.py); each case runs in a fresh
-interpreter and reports which heavy top-level packages ended up in ``sys.modules``.
+interpreter and reports which modules ended up in ``sys.modules``.  What start-up no
+longer does must still happen when a command runs: numpy's raising error state around
+a command's body (:class:`opcheck.cli.OpcheckCommand`) and Typer's coercion of every
+value (:mod:`opcheck.commands.lazy_coercion` only defers building it).
 """
 import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 PROBE = r"""
@@ -16,21 +20,111 @@ try:
     cli.main(sys.argv[1:])
 except SystemExit:
     pass
-heavy = ("sympy", "matplotlib", "sklearn", "dask", "scipy", "mpmath", "pandas")
-print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & set(heavy))))
+print(json.dumps(sorted(sys.modules)))
 """
 
+#: packages help and version must not import (top-level names)
+HEAVY = ("sympy", "matplotlib", "mpmath", "scipy", "sklearn", "pandas", "dask", "distributed", "threadpoolctl",
+         "numpy", "pydantic", "pydantic_core")
+#: modules of packages help does import, that only a running command needs
+HEAVY_SUBMODULES = ("rich.progress", "typer._adapters")
+HELP_AND_VERSION = [["--help"], ["verify", "--help"], ["--version"], ["bound", "--help"], ["report", "--help"], ["docs", "--help"]]
 
-@pytest.mark.parametrize("argv", [["--help"], ["verify", "--help"], ["--version"], ["bound", "--help"], ["report", "--help"]])
-def test_help_and_version_do_not_import_sympy_or_matplotlib(argv):
-    out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120, check=True)
-    loaded = json.loads(out.stdout.strip().splitlines()[-1])
-    assert "sympy" not in loaded and "matplotlib" not in loaded, loaded
-    assert "scipy" not in loaded and "sklearn" not in loaded, loaded  # help needs no numerics at all
+
+def _loaded(argv, timeout=120, check=True) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=timeout, check=check)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def test_a_verify_run_does_not_import_sympy_or_matplotlib():
+@pytest.mark.parametrize("argv", HELP_AND_VERSION, ids=" ".join)
+def test_help_and_version_import_no_numerics_and_no_pydantic(argv):
+    loaded = _loaded(argv)
+    assert sorted({m.split(".")[0] for m in loaded} & set(HEAVY)) == []
+    assert sorted(loaded & set(HEAVY_SUBMODULES)) == []
+
+
+def test_a_verify_run_imports_numerics_but_not_sympy_or_matplotlib():
+    """Also shows the probe is not blind: a run loads numpy, pydantic (Typer's coercion) and scipy."""
     argv = ["verify", "--dataset", "sphere", "--n", "20", "--d0", "5", "--width", "40", "--json"]
-    out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=300)
-    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    loaded = {m.split(".")[0] for m in _loaded(argv, timeout=300, check=False)}
+    assert {"numpy", "pydantic", "scipy"} <= loaded, loaded
     assert "sympy" not in loaded and "matplotlib" not in loaded, loaded
+
+
+# ------------------------------------------------ what start-up no longer does, a command still does
+def _commands():
+    from typer.main import get_command
+
+    from opcheck.cli import app
+
+    return get_command(app)
+
+
+def test_every_subcommand_runs_under_the_numerical_error_policy():
+    from opcheck.cli import OpcheckCommand
+
+    group = _commands()
+    assert set(group.commands) >= {"verify", "bound", "report", "docs"}
+    assert {name: type(cmd).__name__ for name, cmd in group.commands.items() if not isinstance(cmd, OpcheckCommand)} == {}
+
+
+def test_verify_body_runs_under_raising_errstate_and_restores_it(monkeypatch):
+    """Inside the body overflow/divide/invalid raise and underflow does not; afterwards numpy's state is as before."""
+    from cli_runner import invoke
+
+    from opcheck.commands import pipeline
+    from opcheck.errors import InputError
+
+    seen = []
+
+    def probe(opts):
+        seen.append(np.geterr())
+        raise InputError("probe reached")
+
+    monkeypatch.setattr(pipeline, "check_options", probe)
+    before = np.geterr()
+    res = invoke("verify", "--dataset", "sphere", "--n", "5", "--d0", "3")
+    assert (res.code, res.err.strip()) == (2, "opcheck: error: probe reached")
+    assert seen == [{"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}]
+    assert np.geterr() == before
+
+
+def _typer_params():
+    """(context, parameter) for the root group's and every sub-command's parameters."""
+    from typer._click import Context
+
+    group = _commands()
+    yield from ((Context(group), p) for p in group.params)
+    for cmd in group.commands.values():
+        yield from ((Context(cmd), p) for p in cmd.params)
+
+
+def test_deferred_coercion_agrees_with_typers_own_on_every_parameter():
+    """Oracle: Typer's coercer built eagerly; the deferred one gives the same for None and for each default."""
+    from typer._coercion import build_runtime_param
+
+    from opcheck.commands.lazy_coercion import _Deferred
+
+    checked = 0
+    for ctx, p in _typer_params():
+        real = build_runtime_param(p.type_descriptor)
+        deferred = _Deferred(lambda real=real: real)
+        for value in (None,) if p.default is None else (None, p.default):
+            assert deferred.coerce(value, p, ctx) == real.coerce(value, param=p, ctx=ctx), (p.name, value)
+            checked += 1
+    assert checked > 80  # verify, bound, report and docs together have far more than 40 parameters
+
+
+def test_deferred_coercion_builds_typers_coercer_once_a_value_is_given():
+    from cli_runner import invoke
+    from typer._click import Context
+
+    from opcheck.commands.lazy_coercion import _Deferred
+
+    group = _commands()
+    width = next(p for p in group.commands["verify"].params if p.name == "width")
+    assert isinstance(width.get_runtime_param(), _Deferred)  # nothing built for a parameter not yet given
+    assert width.process_value(Context(group.commands["verify"]), "250") == 250
+    assert not isinstance(width.get_runtime_param(), _Deferred)  # built and kept by Typer
+    bad = invoke("verify", "--width", "wide")
+    assert bad.code == 2 and "--width" in bad.err and len(bad.err.strip().splitlines()) == 1

@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 from opcheck._runtime import validation
 from opcheck.commands import options as o
@@ -50,7 +46,7 @@ class _Bars:
 
     NAMES = {"thresholds": "threshold searches", "width": "width sweep", "samples": "sample-size sweep", "init-ratio": "init-ratio sweep"}
 
-    def __init__(self, progress: Progress):
+    def __init__(self, progress):
         self.progress = progress
         self.tasks: dict[str, int] = {}
 
@@ -104,6 +100,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, option("--out", panel=OUTPUT, help="Report folder (created; an earlier opcheck report there is replaced).")] = Path("opcheck-report"),
         force: Annotated[bool, option("--force", panel=OUTPUT, help="Write into a non-empty folder that is not an opcheck report (other files are kept).")] = False,
     ) -> None:
+        # rich's console and progress bars are imported here, not at module level: `--help` needs neither
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
         from opcheck.commands.common import command_line, warn_unused
         from opcheck.commands.pipeline import finish_report, prepare_report, report_datasets, report_raw, report_scheduler
         from opcheck.report.config import DEFAULT_STEPS, QUICK_STEPS, ReportConfig, parse_sweeps, validate
@@ -142,7 +142,10 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(0)
 
 
-def _summary(con: Console, doc: dict, written, t_write: float, total: float) -> None:
+def _summary(con, doc: dict, written, t_write: float, total: float) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="opcheck report — time per part", show_header=True, header_style="bold")
     table.add_column("part")
     table.add_column("seconds", justify="right")
