@@ -5,6 +5,8 @@ The cluster's workers have a memory limit below the Gram's size and spill to dis
 worker process; spilling of managed data at 60 % of the limit stays on).
 """
 import json
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -126,8 +128,12 @@ def test_verify_runs_the_gram_on_the_scheduler_and_matches_the_local_run(client,
     budget = 6.5e4
     assert memory.float64_bytes((40, 32), (40, 32), (40, 32), (32, 32)) < budget < gram.gram_bytes(32, 40, 2)
     monkeypatch.setenv("OPCHECK_MEMORY_BUDGET_GB", str(budget / memory.GB))
+    # the scheduler runs in this process: a stub module makes it look as if bokeh were installed there
+    monkeypatch.setitem(sys.modules, "bokeh", types.ModuleType("bokeh"))
     far = run_cli(*VERIFY, "--scheduler", client.scheduler.address)
     assert far.code == local.code, far
+    assert far.err.count("dashboard") == 1 and f"opcheck verify: Dask dashboard: {client.dashboard_link}\n" in far.err  # from the command, once
+    assert "dashboard" not in local.err
     a, b = json.loads(local.out), json.loads(far.out)
     assert b["spectra"]["jacobian"]["method"] == spectra.Method.DISTRIBUTED.value
     assert "each worker needs" in b["spectra"]["jacobian"]["note"]

@@ -4,6 +4,7 @@ import html
 import contextlib
 import io
 import json
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -33,6 +34,7 @@ def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("r") / "rep"
     code, out, err = run(*TINY, "--scheduler", "serial", "--out", folder)
     assert code == 0, err
+    (folder.parent / "serial-results.json").write_text((folder / "results.json").read_text())  # kept: later tests rewrite the folder
     return folder, out, err
 
 
@@ -131,17 +133,39 @@ def _without_timings(doc):
     return doc
 
 
-def test_same_seed_same_results_whatever_the_workers(report):
-    """Serial first; rerun into the same folder (an earlier report: replaced without --force) on a LocalCluster of 2 worker processes."""
+def test_same_seed_same_results_whatever_the_workers(report, monkeypatch):
+    """Serial first; rerun into the same folder (an earlier report: replaced without --force) on a LocalCluster of 2 worker processes,
+    without bokeh (whatever is installed): no dashboard link, and nothing fails."""
     folder, _, _ = report
-    first = json.loads((folder / "results.json").read_text())
+    first = json.loads((folder.parent / "serial-results.json").read_text())
+    monkeypatch.setitem(sys.modules, "bokeh", None)
     code, out, err = run(*TINY, "--jobs", "2", "--out", folder)
     assert code == 0, err
+    assert "running on a local Dask cluster of 2 worker(s)" in err and "dashboard" not in err
     assert "replaced an earlier report" in out
     again = json.loads((folder / "results.json").read_text())
     assert again["timings"]["execution"]["mode"] == "local" and again["timings"]["execution"]["workers"] == 2
     assert first["timings"]["execution"]["mode"] == "serial"
     assert _without_timings(again) == _without_timings(first)  # byte-for-byte the same numbers, provenance included
+
+
+def test_hand_started_scheduler_and_workers_give_the_serial_results(report, tmp_path, monkeypatch):
+    """`dask scheduler` and two `dask worker tcp://…` started by hand (subprocesses), used through --scheduler:
+    results.json as in the serial run, apart from the timings (which hold the scheduler's address)."""
+    from hand_cluster import hand_started_cluster
+
+    folder, _, _ = report
+    serial = json.loads((folder.parent / "serial-results.json").read_text())
+    monkeypatch.delenv("OPCHECK_SCHEDULER", raising=False)
+    with hand_started_cluster(tmp_path, workers=2) as address:
+        code, out, err = run(*TINY, "--scheduler", address, "--out", folder)  # the same --out: it is in the provenance
+    assert code == 0, err
+    doc = json.loads((folder / "results.json").read_text())
+    assert doc["timings"]["execution"] == {"mode": "remote", "workers": 2, "scheduler": address, "dashboard": None}
+    assert f"running on the Dask scheduler at {address} (2 worker(s))" in err
+    assert "dashboard" not in err  # the scheduler serves none (--no-dashboard): no link, no failure
+    assert address not in json.dumps(_without_timings(doc))  # the address is execution detail, not provenance
+    assert _without_timings(doc) == _without_timings(serial)
 
 
 def test_points_equal_opcheck_verify(tmp_path, capsys):

@@ -179,6 +179,12 @@ def training_progress(console, steps: int):
         yield on_step, on_stage
 
 
+def dashboard_line(console, who: str, link: str | None) -> None:
+    """``WHO: Dask dashboard: LINK`` on ``console`` when the cluster serves a dashboard (bokeh installed); else nothing."""
+    if link:
+        console.print(f"{who}: Dask dashboard: {link}", highlight=False, markup=False, soft_wrap=True)
+
+
 def command_line(ctx, skip: tuple[str, ...] = ()) -> str:
     """The equivalent command line of a Typer context: every option that differs from its default."""
     import shlex

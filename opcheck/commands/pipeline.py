@@ -169,11 +169,10 @@ def sphere_size(n: int | None, config) -> int:
 
 def report_scheduler(scheduler: str | None) -> str | None:
     """``--scheduler``, else ``$OPCHECK_SCHEDULER``, else None (a local cluster); 'serial' or an address."""
-    import os
-
+    from opcheck._runtime.cluster import scheduler_address
     from opcheck.errors import InputError
 
-    scheduler = scheduler or os.environ.get("OPCHECK_SCHEDULER") or None
+    scheduler = scheduler_address(scheduler)
     if scheduler is not None and scheduler != "serial" and "://" not in scheduler:
         raise InputError(f"--scheduler must be an address like tcp://HOST:PORT or 'serial', got '{scheduler}'")
     return scheduler

@@ -57,10 +57,12 @@ class _Bars:
         self.progress.update(self.tasks[part], completed=st.done, detail=f"{st.running} running, {st.remaining} to go")
 
     def running_on(self, execution: dict) -> None:
+        from opcheck.commands.common import dashboard_line
+
         where = {"serial": "in this process", "local": f"a local Dask cluster of {execution['workers']} worker(s)",
                  "remote": f"the Dask scheduler at {execution['scheduler']} ({execution['workers']} worker(s))"}[execution["mode"]]
-        link = f"; dashboard: {execution['dashboard']}" if execution.get("dashboard") else ""
-        self.progress.console.print(f"opcheck report: running on {where}{link}", highlight=False, markup=False)
+        self.progress.console.print(f"opcheck report: running on {where}", highlight=False, markup=False, soft_wrap=True)
+        dashboard_line(self.progress.console, "opcheck report", execution.get("dashboard"))
 
     def finish(self, part: str, seconds: float) -> None:
         self.progress.update(self.tasks[part], detail=f"done in {seconds:.1f} s")

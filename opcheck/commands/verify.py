@@ -98,7 +98,8 @@ def register(app: typer.Typer) -> None:
         # long only by its parameter list (one parameter per option); the work is commands.pipeline's
         from rich.console import Console
 
-        from opcheck.commands.common import check_save_init, default_subset, load_init_params, load_raw, save_init, training_progress, warn_unused
+        from opcheck._runtime import cluster
+        from opcheck.commands.common import check_save_init, dashboard_line, default_subset, load_init_params, load_raw, save_init, training_progress, warn_unused
         from opcheck.commands.pipeline import VerifyOptions, check_options, run_verify_pipeline
         from opcheck.linalg.jacobian_spectrum import TooBig
         from opcheck.render import json_out
@@ -124,12 +125,13 @@ def register(app: typer.Typer) -> None:
         if raw.y is not None:
             warn_unused(ctx, {"labels": "--labels", "d2": "--d2"}, "on labelled data (the data's own labels are the targets)")
         err = Console(stderr=True, quiet=quiet)
-        if err.is_terminal:  # live displays only on a terminal: piped stderr stays empty
-            with err.status("opcheck verify", spinner="dots") as status:
-                run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True, stage=lambda msg: status.update(f"opcheck verify: {msg}"),
-                                          training_progress=lambda steps_: _paused(status, training_progress(err, steps_)))
-        else:
-            run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True)
+        with cluster.on_connect(lambda c: dashboard_line(err, "opcheck verify", c.dashboard)):
+            if err.is_terminal:  # live displays only on a terminal: piped stderr stays empty
+                with err.status("opcheck verify", spinner="dots") as status:
+                    run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True, stage=lambda msg: status.update(f"opcheck verify: {msg}"),
+                                              training_progress=lambda steps_: _paused(status, training_progress(err, steps_)))
+            else:
+                run = run_verify_pipeline(raw, opts, params=params, offer_no_normalize=True)
         if save_init_path is not None:
             save_init(save_init_path, run.hypotheses.params, run.hypotheses.dataset)
         if out is not None:

@@ -5,12 +5,15 @@ init-ratio sweep is one :class:`Task`: a module-level function and its arguments
 pure and seeded, so its result does not depend on where or when it runs.
 
 * ``scheduler=None`` — a :class:`distributed.LocalCluster` with ``jobs`` worker
-  processes (default: the CPU count), started and shut down by :class:`Runner`;
+  processes (default: the CPU count);
 * ``scheduler="tcp://HOST:PORT"`` — a :class:`distributed.Client` to a running
   scheduler (``dask scheduler`` / ``dask worker tcp://…`` by hand, or dask-jobqueue);
 * ``scheduler="serial"`` — in this process, one task after the other (no Dask).
 
-BLAS runs one thread inside every task (``threadpoolctl``), whatever the mode:
+The cluster comes from :func:`opcheck._runtime.cluster.dask_client`, as for
+``opcheck verify``: the same sizing, one BLAS thread per worker, quiet logs, the
+same errors for an unreachable scheduler, and shut-down on exit.
+BLAS also runs one thread inside every task (``threadpoolctl``), whatever the mode:
 OpenBLAS's Cholesky and eigensolvers round differently with 1 and 2 threads, and
 results must be identical for any number of workers.  With the default ``jobs``
 (= cores) that is workers × threads = cores.
@@ -24,19 +27,20 @@ local cluster is closed (its worker processes end with it).
 """
 from __future__ import annotations
 
-import logging
-import os
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from opcheck._runtime import cluster
+
 SERIAL = "serial"
 
 
 def default_jobs() -> int:
-    """Local worker processes by default: the CPU count."""
-    return max(1, os.cpu_count() or 1)
+    """Local worker processes by default: the cores (as for ``opcheck verify``'s local cluster)."""
+    return cluster.local_cores()
 
 
 @dataclass(frozen=True)
@@ -91,14 +95,6 @@ def run_task(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     return out, time.perf_counter() - t
 
 
-def _dashboard_wanted() -> bool:
-    try:
-        import bokeh  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class Runner:
     """Context manager that runs batches of :class:`Task` (see module docstring)."""
 
@@ -106,7 +102,8 @@ class Runner:
         self.scheduler = scheduler
         self.jobs = jobs or default_jobs()
         self.client = None
-        self.cluster = None
+        self.dashboard: str | None = None  # the dashboard's URL when one is served (bokeh installed)
+        self._exit: contextlib.ExitStack | None = None
         self.cache: dict[str, Any] = {}
         self.busy = 0.0
         self._token = uuid.uuid4().hex[:8]
@@ -114,11 +111,6 @@ class Runner:
     @property
     def mode(self) -> str:
         return SERIAL if self.scheduler == SERIAL else ("local" if self.scheduler is None else "remote")
-
-    @property
-    def dashboard(self) -> str | None:
-        link = getattr(self.client, "dashboard_link", None) if self.client is not None else None
-        return link if (link and (self.mode != "local" or _dashboard_wanted())) else None
 
     @property
     def workers(self) -> int:
@@ -129,28 +121,16 @@ class Runner:
     def __enter__(self) -> "Runner":
         if self.mode == SERIAL:
             return self
-        from distributed import Client, LocalCluster
-
-        if self.mode == "local":
-            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0",  # a free port: never "8787 already in use"
-                                        silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
-        else:
-            try:
-                self.client = Client(self.scheduler, timeout="10s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                from opcheck.errors import InputError
-
-                raise InputError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler there ({exc})") from None
+        with contextlib.ExitStack() as stack:
+            self.client = stack.enter_context(cluster.dask_client(None if self.mode == "local" else self.scheduler, workers=self.jobs))
+            self.dashboard = cluster.dashboard_link(self.client)
+            self._exit = stack.pop_all()
         return self
 
-    def __exit__(self, exc_type, *exc) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-        self.client = self.cluster = None
+    def __exit__(self, *exc) -> None:
+        if self._exit is not None:
+            self._exit.__exit__(*exc)
+        self.client, self._exit = None, None
 
     def run(self, tasks: Sequence[Task], on_done: Callable[[int, Any], None] | None = None,
             on_status: Callable[[Status], None] | None = None) -> list[Any]:
