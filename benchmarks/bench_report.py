@@ -11,11 +11,18 @@ Runs, in this order (each a real report into a temporary folder, timed end to en
 Prints the seconds of every part (from ``results.json``'s ``timings``) and the totals.
 The machine is shared: run it on a quiet machine for figures worth recording.
 
-    python benchmarks/bench_report.py [--quick-only]
+``--sweep-speedup`` runs only one sweep, the default width sweep (7 points of 300 GD
+steps at n = 200), serially and on a LocalCluster of 2 workers, and prints the speed-up
+of the sweep, the CPU seconds of each run and the load average (about 1.5 minutes in all
+on 2 cores; see :func:`sweep_speedup`).
+
+    python benchmarks/bench_report.py [--quick-only | --sweep-speedup]
 """
 from __future__ import annotations
 
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,7 +49,38 @@ def show(name: str, total: float, doc: dict) -> None:
         print(f"    {box['dataset']}: {box['headline']}")
 
 
+def sweep_speedup(sweep: str = "width", jobs: int = 2) -> None:
+    """One sweep serially and on a LocalCluster of ``jobs`` workers, back to back (same load): the speed-up.
+
+    The speed-up is of the sweep's own seconds (``parts_seconds``: from the first task sent to
+    the last result back, cluster start-up excluded, which is printed apart).  CPU seconds are
+    those of the report process and all its workers (``RUSAGE_CHILDREN``), so the load of other
+    programs on a shared machine does not enter them.
+    """
+    def timed(*argv: str) -> tuple[float, float, dict]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total, doc = report("--sweeps", sweep, *argv)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return total, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), doc
+
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; load average before: {os.getloadavg()}")
+    rows = [("serial", *timed("--scheduler", "serial")), (f"LocalCluster, {jobs} workers", *timed("--jobs", str(jobs)))]
+    part = {"width": "width sweep", "samples": "sample-size sweep", "init-ratio": "init-ratio sweep", "thresholds": "thresholds"}[sweep]
+    for name, total, cpu, doc in rows:
+        t = doc["timings"]
+        print(f"  {name:<24} {sweep} sweep {t['parts_seconds'][part]:6.1f} s (start workers {t['parts_seconds']['start workers']:4.1f} s), "
+              f"task seconds {t['worker_seconds'][part]:6.1f}, wall {total:6.1f} s, CPU {cpu:6.1f} s")
+    (_, _, _, ds), (_, _, _, dc) = rows
+    a, b = ds["timings"]["parts_seconds"][part], dc["timings"]["parts_seconds"][part]
+    print(f"speed-up of the {sweep} sweep on {jobs} workers: {a / b:.2f}x  (load average after: {os.getloadavg()})")
+    same = {k: v for k, v in ds.items() if k not in ("timings", "provenance")} == {k: v for k, v in dc.items() if k not in ("timings", "provenance")}
+    print(f"identical results.json apart from timings and provenance (whose command line names each run's --out): {same}")
+
+
 def main() -> None:
+    if "--sweep-speedup" in sys.argv:
+        sweep_speedup()
+        return
     quick_only = "--quick-only" in sys.argv
     total, doc = report("--quick")
     show("opcheck report --quick", total, doc)

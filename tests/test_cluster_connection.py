@@ -124,3 +124,28 @@ def test_report_prints_the_dashboard_link_once(link):
     assert text.count("dashboard") == (1 if link else 0)
     if link:
         assert f"opcheck report: Dask dashboard: {link}\n" in text  # on one line however narrow the terminal
+
+
+def test_a_scheduler_without_workers_or_unreachable_is_bad_input(fakes, monkeypatch):
+    from opcheck.errors import InputError
+
+    lonely = []
+
+    class NoWorkers(FakeClient):
+        def wait_for_workers(self, n, timeout=None):
+            lonely.append(self)
+            raise TimeoutError(f"only 0 of {n} workers")
+
+    monkeypatch.setattr(distributed, "Client", NoWorkers)
+    with pytest.raises(InputError, match=r"has no workers after 30 s; start some with `dask worker tcp://127\.0\.0\.1:8786`"):
+        with cluster.dask_client("tcp://127.0.0.1:8786"):
+            pass
+    assert lonely and lonely[0].closed
+
+    def unreachable(address, timeout=None):
+        raise OSError(f"Timed out trying to connect to {address}")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:8786"):
+        with Runner("tcp://127.0.0.1:8786"):
+            pass
