@@ -56,7 +56,7 @@ def test_docs_prints_installed_manuals(run_cli):
     paths = res.out.split()
     from opcheck._runtime.manuals import MANUALS
 
-    assert res.code == 0 and paths[0].endswith("theory.md") and len(paths) == len(MANUALS) == 6
+    assert res.code == 0 and paths[0].endswith("theory.md") and len(paths) == len(MANUALS) == 7
     assert run_cli("docs", "theory").out.strip() == paths[0]
     bad = run_cli("docs", "nope")
     assert bad.code == 2 and bad.err.startswith("opcheck: error: no manual 'nope'")

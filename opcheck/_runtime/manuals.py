@@ -14,7 +14,7 @@ from opcheck.errors import InputError
 __all__ = ["MANUALS", "path"]
 
 #: the manuals shipped with the package, in reading order
-MANUALS = ("theory.md", "cli.md", "numerics.md", "report-format.md", "findings-digits.md", "robustness.md")
+MANUALS = ("theory.md", "cli.md", "cluster.md", "numerics.md", "report-format.md", "findings-digits.md", "robustness.md")
 
 
 def path(name: str = "theory.md") -> Path:

@@ -20,7 +20,7 @@ Exit codes: 0 = printed; 2 = bad input (no such manual); 3 = internal error (a b
 def register(app: typer.Typer) -> None:
     @app.command("docs", help=HELP)
     def docs(
-        name: Annotated[Optional[str], typer.Argument(metavar="NAME", show_default=False, help="One manual: theory, cli, numerics, report-format, findings-digits.")] = None,
+        name: Annotated[Optional[str], typer.Argument(metavar="NAME", show_default=False, help="One manual: theory, cli, cluster, numerics, report-format, findings-digits, robustness.")] = None,
     ) -> None:
         from opcheck._runtime.manuals import MANUALS, path
 
