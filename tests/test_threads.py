@@ -30,3 +30,19 @@ def test_the_limit_is_applied_and_released(monkeypatch):
     with threads.sync_heavy():
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+
+
+def test_own_threads_do_not_count_as_other_load(monkeypatch):
+    """Load = CPUs, all of it this process's own (e.g. its two BLAS threads): not oversubscribed."""
+    cpus = threads._cpus()
+    monkeypatch.delenv("OPCHECK_SYNC_THREADS", raising=False)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (float(cpus), 0.0, 0.0))
+    monkeypatch.setattr(threads, "own_load", lambda: float(cpus))
+    assert not threads.oversubscribed()
+    monkeypatch.setattr(threads, "own_load", lambda: 0.0)
+    assert threads.oversubscribed()
+
+
+def test_own_load_is_a_cpu_count():
+    x = sum(i * i for i in range(200_000))  # some CPU time of our own
+    assert x > 0 and 0.0 <= threads.own_load() <= threads._cpus()

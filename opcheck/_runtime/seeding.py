@@ -17,6 +17,7 @@ _PURPOSES = {
     "split": 6,
     "lipschitz": 7,
     "lanczos": 8,
+    "lanczos-block": 9,
 }
 
 

@@ -7,7 +7,9 @@ products or triangular solves of a Lanczos run — then runs many times slower w
 two threads than with one (measured here at load ≈ 10 on 2 CPUs: an order-1000
 ``dpotrf`` 3.2 s with 2 threads against 0.12 s with 1; a certified λ_min/λ_max
 solve 10.7 s against 1.4 s).  :func:`sync_heavy` limits BLAS to one thread for such
-a phase when the machine is oversubscribed and does nothing otherwise.  Large
+a phase when other processes alone fill the machine (load average minus this
+process's own busy CPUs ≥ the CPU count) and does nothing otherwise — a 2-thread
+run on an otherwise idle 2-CPU machine must not throttle itself.  Large
 BLAS-3 updates (the Gram's ``dsyrk``) keep every thread.  ``OPCHECK_SYNC_THREADS``
 forces a thread count for these phases (0 = never limit).
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
+import time
 from typing import Iterator
 
 
@@ -33,10 +37,24 @@ def elementwise_threads() -> int:
     return _cpus()
 
 
+_STARTED = time.monotonic()
+
+
+def own_load() -> float:
+    """This process's average number of busy CPUs since it imported this module (CPU seconds / wall seconds).
+
+    The load average counts this process's own BLAS threads too: a 2-thread run on
+    2 CPUs drives it to ≈ 2 by itself, which must not read as "someone else is here".
+    """
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    wall = max(time.monotonic() - _STARTED, 1e-3)
+    return min((usage.ru_utime + usage.ru_stime) / wall, float(_cpus()))
+
+
 def oversubscribed() -> bool:
-    """Whether the 1-minute load average exceeds the CPUs this process may use."""
+    """Whether other processes alone keep every CPU this process may use busy: 1-minute load average minus :func:`own_load` ≥ CPUs."""
     try:
-        return os.getloadavg()[0] > _cpus()
+        return os.getloadavg()[0] - own_load() >= _cpus()
     except OSError:  # pragma: no cover - no load average
         return False
 

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.linalg import blas
 
 from opcheck._runtime import memory
-from opcheck.linalg import symmetric_store
+from opcheck.linalg import block_krylov, symmetric_store
 
 CHUNK = 512  # hidden units per dsyrk update
 PANEL = 512  # columns per Hadamard panel
@@ -37,13 +37,13 @@ def gram_bytes(n: int, d1: int, d2: int, chunk: int = CHUNK, with_v_block_copy: 
 
     One N × N array (N = d2·n), a stacked chunk S_c (chunk × N) and the chunk of
     A, B it reads, the Hadamard panel (N × PANEL, twice), the symmetric store's
-    block scratch (N × BLOCK, three) and the Lanczos basis (30 vectors); plus the
+    block scratch (N × BLOCK, three) and the Lanczos basis with its images; plus the
     n × n ``AᵀA`` when it is kept beside the Gram (d2 > 1, or μ_Φ asked as well).
     """
     N = d2 * n
     c = min(chunk, d1)
     extra = [(n, n)] if (with_v_block_copy or d2 > 1) else []
-    return memory.float64_bytes((N, N), (c, N), (c, n), (c, n), (N, PANEL), (N, PANEL), (N, 3 * symmetric_store.BLOCK), (N, 32), *extra)
+    return memory.float64_bytes((N, N), (c, N), (c, n), (c, n), (N, PANEL), (N, PANEL), (N, 3 * symmetric_store.BLOCK), (N, block_krylov.basis_columns(N)), *extra)
 
 
 Chunks = Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]]

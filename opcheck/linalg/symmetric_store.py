@@ -21,12 +21,17 @@ BLOCK = 64  # columns per block in the O(N²) sweeps (small: the transposed copi
 class SymmetricStore:
     """A symmetric matrix held in place, with shifted Cholesky factorisations.
 
+    ``matvec`` and ``solve`` take blocks (N × k) as well as vectors
+    (``block_products``), so the block eigensolver of :mod:`.block_krylov` runs at BLAS-3 speed.
+
     Parameters
     ----------
     G : ndarray (N, N)
         Symmetric; taken over (overwritten).  Only its lower triangle and
         diagonal are read.
     """
+
+    block_products = True
 
     def __init__(self, G: np.ndarray):
         if G.ndim != 2 or G.shape[0] != G.shape[1]:
@@ -42,10 +47,16 @@ class SymmetricStore:
 
     # ------------------------------------------------------------------ products
     def matvec(self, x: np.ndarray) -> np.ndarray:
-        """``G x`` for the stored G, whatever the upper triangle holds."""
-        x = np.ascontiguousarray(x, dtype=np.float64)
+        """``G x`` for the stored G (x a vector or an N × k block), whatever the upper triangle holds."""
         if self._full:
-            return self.H @ x
+            return self.H @ np.asarray(x, dtype=np.float64)
+        if np.ndim(x) == 2:  # BLAS-3: two triangular products with a unit diagonal
+            x = np.asfortranarray(x, dtype=np.float64)
+            y = blas.dtrmm(1.0, self.H, x, lower=1, trans_a=0, diag=1)
+            y += blas.dtrmm(1.0, self.H, x, lower=1, trans_a=1, diag=1)
+            y += (self.diag - 2.0)[:, None] * x
+            return y
+        x = np.ascontiguousarray(x, dtype=np.float64)
         y = blas.dtrmv(self.H, x, lower=1, trans=0, diag=1)
         y += blas.dtrmv(self.H, x, lower=1, trans=1, diag=1)
         y += (self.diag - 2.0) * x
@@ -98,7 +109,7 @@ class SymmetricStore:
         return self.H
 
     def solve(self, x: np.ndarray) -> np.ndarray:
-        """``(RᵀR)⁻¹ x`` with the current factor (after a successful :meth:`factor`)."""
+        """``(RᵀR)⁻¹ x`` (x a vector or an N × k block) with the current factor (after a successful :meth:`factor`)."""
         y, info = lapack.dpotrs(self.H, x, lower=0)
         if info != 0:  # pragma: no cover - dpotrs only fails on bad arguments
             raise RuntimeError(f"dpotrs failed with info = {info}")

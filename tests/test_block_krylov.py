@@ -1,0 +1,86 @@
+"""Block Lanczos (opcheck.linalg.block_krylov) against LAPACK's dense eigensolver, and the block products it relies on."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import linalg
+
+from opcheck.linalg import block_krylov, spectra
+from opcheck.linalg.symmetric_store import SymmetricStore
+
+
+def _matrix(N: int, spectrum: np.ndarray, seed: int = 0) -> np.ndarray:
+    U, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((N, N)))
+    G = (U * spectrum) @ U.T
+    return 0.5 * (G + G.T)
+
+
+@pytest.mark.parametrize("N", [3, 40, 300])
+def test_top_eigenpair_matches_dense_eigh(N):
+    spectrum = np.logspace(-3, 2, N)
+    G = _matrix(N, spectrum)
+    v0 = np.random.default_rng(1).standard_normal(N)
+    pair = block_krylov.top_eigenpair(lambda X: G @ X, N, v0, tol=1e-10, seed_columns=np.random.default_rng(2))
+    top = linalg.eigvalsh(G)[-1]
+    assert pair.converged
+    assert abs(pair.value - top) <= 1e-9 * top
+    assert pair.residual <= 1e-8 * top
+    assert abs(abs(pair.vector @ linalg.eigh(G)[1][:, -1]) - 1.0) < 1e-6
+
+
+def test_cluster_at_the_top_within_one_block():
+    """Eight nearly equal top eigenvalues (relative gaps 1e-6): the block resolves the largest."""
+    N = 400
+    spectrum = np.concatenate([np.linspace(0.1, 1.0, N - 8), 10.0 * (1.0 + 1e-6 * np.arange(8))])
+    G = _matrix(N, spectrum, seed=3)
+    pair = block_krylov.top_eigenpair(lambda X: G @ X, N, np.ones(N), tol=1e-12, seed_columns=np.random.default_rng(4))
+    assert abs(pair.value - spectrum.max()) <= 1e-11 * spectrum.max()
+
+
+def test_restart_keeps_converging():
+    """A slowly converging spectrum (relative gap 1e-3) needs more blocks than the basis holds."""
+    N = 600
+    spectrum = np.concatenate([np.linspace(0.0, 1.0, N - 1), [1.001]])
+    G = _matrix(N, spectrum, seed=5)
+    pair = block_krylov.top_eigenpair(lambda X: G @ X, N, np.ones(N), tol=1e-10, seed_columns=np.random.default_rng(6))
+    print(f"products {pair.products} for N = {N}, basis cap {block_krylov.MAX_BLOCKS * block_krylov.block_size(N)}")
+    assert pair.products > block_krylov.MAX_BLOCKS * block_krylov.block_size(N)  # it did restart
+    assert pair.converged and abs(pair.value - 1.001) <= 1e-10
+
+
+def test_store_block_products_match_dense_in_both_states():
+    N = 50
+    G = _matrix(N, np.linspace(1.0, 5.0, N), seed=7)
+    X = np.random.default_rng(8).standard_normal((N, 6))
+    store = SymmetricStore(G.copy())
+    np.testing.assert_allclose(store.matvec(X), G @ X, rtol=1e-12, atol=1e-12)
+    assert store.factor(0.5)  # upper triangle now holds a Cholesky factor: products read the lower triangle only
+    np.testing.assert_allclose(store.matvec(X), G @ X, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(store.solve(X), np.linalg.solve(G - 0.5 * np.eye(N), X), rtol=1e-10)
+
+
+def test_formed_gram_takes_the_block_path_and_keeps_its_accuracy(monkeypatch):
+    """Force the block path on a small order: λ_min, λ_max and their certificates against eigvalsh."""
+    monkeypatch.setattr(spectra, "BLOCK_FROM", 1)
+    N = 200
+    spectrum = np.concatenate([[1e-6, 1.5e-6], np.logspace(-4, 2, N - 2)])
+    G = _matrix(N, spectrum, seed=9)
+    ref = linalg.eigvalsh(G)
+    ext = spectra.gram_extremes(G.copy(), seed=0)
+    assert abs(ext.lambda_min - ref[0]) <= 1e-8 * ref[0] + 1e-13 * ref[-1]
+    assert abs(ext.lambda_max - ref[-1]) <= 1e-10 * ref[-1]
+    assert ext.lambda_min_interval.lo <= ref[0] <= ext.lambda_min_interval.hi
+    assert ext.lambda_max_interval.lo <= ref[-1] <= ext.lambda_max_interval.hi
+    assert ext.lambda_min_interval.positive
+
+
+def test_unconverged_block_run_hands_over_to_arpack(monkeypatch):
+    """A run cut short (one block allowed) is continued by ARPACK from its best vector: the answer is still right."""
+    monkeypatch.setattr(spectra, "BLOCK_FROM", 1)
+    monkeypatch.setattr(spectra, "BLOCK_MAX_PRODUCTS", 1)
+    N = 150
+    G = _matrix(N, np.logspace(-2, 1, N), seed=10)
+    ext = spectra.gram_extremes(G.copy(), seed=0)
+    ref = linalg.eigvalsh(G)
+    assert abs(ext.lambda_max - ref[-1]) <= 1e-10 * ref[-1]
+    assert abs(ext.lambda_min - ref[0]) <= 1e-8 * ref[0]
