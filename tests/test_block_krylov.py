@@ -84,3 +84,19 @@ def test_unconverged_block_run_hands_over_to_arpack(monkeypatch):
     ref = linalg.eigvalsh(G)
     assert abs(ext.lambda_max - ref[-1]) <= 1e-10 * ref[-1]
     assert abs(ext.lambda_min - ref[0]) <= 1e-8 * ref[0]
+
+
+@pytest.mark.parametrize("d2", [1, 3])
+def test_shared_formation_errors_equal_the_per_block_bounds(d2):
+    """One pair of absolute passes for all blocks gives the per-block bounds (at most a few ulps of inflation above)."""
+    from opcheck.linalg import gram_error
+
+    rng = np.random.default_rng(11)
+    n, d0, d1 = 30, 5, 40
+    X, V = rng.standard_normal((d0, n)), rng.standard_normal((d2, d1))
+    A, B = rng.standard_normal((d1, n)), rng.standard_normal((d1, n))
+    shared = gram_error.FormationErrors(V, A, B, X)
+    for block in ("both", "first", "second"):
+        Vb = V[:1] if block == "second" else V
+        one = gram_error.formation_error(block, Vb, A, B, X)
+        assert one <= shared(block) <= one * (1 + 1e-12)

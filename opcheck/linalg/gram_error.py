@@ -96,6 +96,39 @@ def formation_error(block: str, V, A, B, X) -> float:
     return gamma(inner_length(block, X.shape[0], A.shape[0])) * abs_gram_norm(block, V, A, B, X) * SAFETY
 
 
+class FormationErrors:
+    """:func:`formation_error` for every block from one pair of absolute passes.
+
+    ``|J||J|ᵀ 1`` splits by layer: ``M_W 1`` (d2 × n, from the W-part) and
+    ``M_V 1``, whose rows are all ``|A|ᵀ(|A| 1)`` (n).  The full Gram's row sums are
+    their sum and the V-block's (``AᵀA``) the latter, so the three blocks verify asks
+    for cost the passes of one; the Frobenius norms split the same way.
+    """
+
+    def __init__(self, V, A, B, X):
+        self.d0, self.d1, self.d2 = X.shape[0], A.shape[0], V.shape[0]
+        ones = np.ones((self.d2, X.shape[1]))
+        self.row_w = abs_product("first", V, A, B, X, *abs_transpose_product("first", V, A, B, X, ones))
+        absA = np.abs(A)
+        self.row_v = absA.T @ (absA @ np.ones(X.shape[1]))
+        self.frob_w = float(np.sum(V * V, axis=0) @ ((B * B) @ np.sum(X * X, axis=0)))
+        self.frob_a = float(np.sum(A * A))
+        self._terms = (A.size, X.size, V.size, A.shape[0] + X.shape[0] + X.shape[1] + V.shape[0])
+
+    def abs_gram_norm(self, block: str) -> float:
+        """Upper bound on ``‖ |J||J|ᵀ ‖₂`` for the block (same value as :func:`abs_gram_norm`)."""
+        size_a, size_x, size_v, dims = self._terms
+        with_w, with_v = _parts(block)
+        frob = (self.frob_w if with_w else 0.0) + ((self.d2 if with_w else 1) * self.frob_a if with_v else 0.0)
+        frob = inflate(frob, 2 * size_a + size_x + size_v)
+        rows = (self.row_w if with_w else 0.0) + (self.row_v[None, :] if with_v else 0.0)
+        return min(frob, inflate(float(np.max(rows)), 3 * dims + 2))
+
+    def __call__(self, block: str) -> float:
+        """Bound on ``‖fl(G) − G‖₂`` for the block's Gram (:func:`formation_error`)."""
+        return gamma(inner_length(block, self.d0, self.d1)) * self.abs_gram_norm(block) * SAFETY
+
+
 def operator_norm_bound(block: str, V, A, B, X) -> float:
     """Certified ``λ_max(J Jᵀ) ≤ min(‖J‖_F², ‖J‖₁‖J‖_∞, ‖|J||J|ᵀ‖_∞)``."""
     d2, n = V.shape[0], X.shape[1]

@@ -143,6 +143,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
     share = "second" in wanted and "both" in wanted
     formed = {b: plans[b].path is GramPath.FORMED_LOCAL for b in wanted}
     src = gram.array_chunks(A, B)
+    ferrs = gram_error.FormationErrors(V, A, B, X) if any(formed.values()) else None
     out: dict[str, spectra.Extremes] = {}
     H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)
     AtA: np.ndarray | None = None
@@ -153,7 +154,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
             top = spectra.top_eigenvalue(_matvec(block, V, A, B, X), size, seed)
             out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly", _top_interval(block, Vb, A, B, X, top))
             continue
-        ferr = gram_error.formation_error(block, Vb, A, B, X)
+        ferr = ferrs(block) if ferrs is not None else 0.0
         if block == "second" and formed[block]:
             store = SymmetricStore(gram.form_v_block(src))
             out[block] = spectra.store_extremes(store, seed, ferr)
