@@ -100,3 +100,21 @@ def test_shared_formation_errors_equal_the_per_block_bounds(d2):
         Vb = V[:1] if block == "second" else V
         one = gram_error.formation_error(block, Vb, A, B, X)
         assert one <= shared(block) <= one * (1 + 1e-12)
+
+
+def test_certificate_when_the_trace_margin_exceeds_lambda_min():
+    """Trace-based a-priori margin (γ_{N+1}·tr ≈ 9e-10) above λ_min = 1e-10, true factor rounding tiny (near-diagonal G):
+    the one realistic-shift attempt certifies λ_min > 0 from below."""
+    from opcheck.linalg import certify
+
+    N = 2000
+    rng = np.random.default_rng(12)
+    d = np.concatenate([[1e-10], 1.0 + rng.random(N - 1)])
+    G = np.diag(d)
+    G[1:4, 1:4] += 1e-3 * np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])  # a little off-diagonal coupling
+    true_min = linalg.eigvalsh(G)[0]
+    store = SymmetricStore(G.copy())
+    assert 2.0 * certify.predicted_margin(store, true_min, 1.0) > true_min  # the old path gave up here
+    lo, by = certify.lower_end(true_min, store, 1e-20, 0.0, psd=True)
+    print(f"certified lo {lo:.6g} <= lambda_min {true_min:.6g}")
+    assert 0.0 < lo <= true_min and lo > 0.5 * true_min

@@ -101,15 +101,40 @@ def _shifted_cholesky_bound(store: SymmetricStore, estimate: float, slack: float
     Success at s proves ``λ_min(sign·G) ≥ s − ‖ΔH‖₂ − u max|h_ii|``; returns that bound.
     """
     gap = 2.0 * predicted_margin(store, estimate, sign) + 2.0 * slack + 1e-14 * abs(estimate)
+    if estimate - gap <= floor:  # the a-priori (trace) margin leaves no room: try the realistic one once
+        return _optimistic_attempt(store, estimate, slack, sign, floor)
     for _ in range(RETRIES):
         s = estimate - gap
         if s <= floor:
             return None
         if store.factor(s, sign):
-            margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
-            return down(s - margin)
+            return _certified_after(store, s)
         gap *= 16.0
     return None
+
+
+def _certified_after(store: SymmetricStore, s: float) -> float:
+    """The lower bound a successful factorisation at shift s proves (rigorous rounding margin of the factor)."""
+    margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
+    return down(s - margin)
+
+
+def _optimistic_attempt(store: SymmetricStore, estimate: float, slack: float, sign: float, floor: float) -> float | None:
+    """One factorisation with the gap the factor's rounding usually needs, ``γ_{N+1}·|λ|_max`` rather than ``γ_{N+1}·tr``.
+
+    The a-priori margin bounds ``‖|Rᵀ||R|‖₂`` by the trace, N times the typical
+    size at large N: at n = 20 000 it exceeded λ_min itself, and σ_min(J) went
+    uncertified from below.  The shift is a guess only; what the factor proves is
+    measured afterwards (:meth:`SymmetricStore.factor_rounding_bound`, its ∞-norm
+    pass), so a too-optimistic guess just gives a weaker or no certificate.
+    """
+    top = max(abs(float(np.max(store.diag))), abs(float(np.min(store.diag))), abs(estimate))
+    gap = 4.0 * gamma(store.N + 1) * top * SAFETY + 2.0 * slack + 1e-14 * abs(estimate)
+    s = estimate - gap
+    if s <= floor or not store.factor(s, sign):
+        return None
+    lo = _certified_after(store, s)
+    return lo if lo > floor else None
 
 
 def norm_upper_bound(store: SymmetricStore, x: np.ndarray | None = None) -> float:
