@@ -39,3 +39,15 @@ def test_killed_worker_loses_no_task_and_errors_fail_the_run():
         assert [r.search for r in got] == expected  # every task recomputed elsewhere, same results
         with pytest.raises(InputError, match="omega1"):
             runner.run(tasks(init="xavier", count=2))
+
+
+def test_costliest_tasks_start_first_on_dask():
+    """Largest-first: on one worker the tasks start in order of decreasing cost; results come back in task order."""
+    import time
+
+    costs = [1.0, 5.0, 3.0, 3.0, 8.0]
+    work = [Task(f"t{k}", time.monotonic_ns, (), cost=c) for k, c in enumerate(costs)]
+    with Runner(jobs=1) as runner:
+        started = runner.run(work)
+    order = sorted(range(len(costs)), key=lambda k: started[k])
+    assert order == [4, 1, 2, 3, 0]  # equal costs keep their order

@@ -147,7 +147,8 @@ def prepare(raw: RawSamples, build: Builder, config: ReportConfig, key: str = "d
 
 
 def _point_task(spec: PointSpec, data: SplitData, settings: Settings) -> Task:
-    return Task(spec.key, run_point, (spec, data, settings))
+    # cost ~ n (d1 + 2 n): GD steps scale with d1 n, the spectra at Theta0 add about 2 n^2 (measured at n = 200)
+    return Task(spec.key, run_point, (spec, data, settings), cost=spec.n * (spec.d1 + 2 * spec.n))
 
 
 def run_report(prep: Prepared, scheduler: str | None = None, jobs: int | None = None, progress: Progress | None = None) -> ReportResult:
