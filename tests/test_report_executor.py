@@ -20,13 +20,17 @@ def tasks(init="lecun", count=4):
     return [Task(f"gd-{init}-{s.replicate}", run_search, (s, X, Y)) for s in specs]
 
 
-def test_killed_worker_loses_no_task_and_errors_fail_the_run():
+def test_killed_worker_loses_no_task_and_errors_fail_the_run(monkeypatch):
     work = tasks()
     with Runner(SERIAL) as serial:
         expected = [r.search for r in serial.run(work)]
     killed = []
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     with Runner(jobs=2) as runner:
         pids = runner.client.run(os.getpid)
+        # one BLAS thread per worker; glibc's adaptive malloc (not Dask's MALLOC_TRIM_THRESHOLD_, see cluster.WORKER_ENVIRON)
+        env = runner.client.run(lambda: (os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("MALLOC_TRIM_THRESHOLD_")))
+        assert sorted(env.values()) == [("1", None), ("1", None)]
 
         def kill_once(status):
             if status.done >= 1 and status.running >= 1 and not killed:
