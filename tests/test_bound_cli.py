@@ -103,3 +103,32 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, match):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("opcheck: error:") and match in lines[0]
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [("--n", 10000, "--d0", 784), ("--n", 10000, "--d0", 784, "--latex"),
+                                  ("--solve-for", "n", "--width", 4096, "--d0", 784), ("--dataset", "sphere", "--n", 200)])
+def test_piped_output_is_narrow_and_complete(monkeypatch, argv):
+    """Piped (not a terminal), bound renders at PIPE_WIDTH columns, never wider, and every theorem still shows."""
+    from opcheck.render.layout import PIPE_WIDTH
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, out, err = invoke("bound", *argv)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= PIPE_WIDTH <= 120
+    for key in _json(None, *argv)["theorems"]:
+        assert f"[{key['key']}]" in out
+    assert "C20" in out and "constant of (20)" in out  # the inputs table keeps its prose, wrapped
+
+
+def test_piped_subprocess_is_narrow():
+    """The console script itself, stdout a pipe: no line over 120 characters (it was 160, 428 bytes)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    res = subprocess.run([sys.executable, "-m", "opcheck", "bound", "--n", "10000", "--d0", "784"], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert max(len(line) for line in res.stdout.splitlines()) <= 120
+    assert "[allen-zhu2019]" in res.stdout and "[song2021-21]" in res.stdout

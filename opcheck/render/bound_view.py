@@ -5,14 +5,12 @@ Formats only: every number shown was computed by :mod:`opcheck.theory.compute`.
 from __future__ import annotations
 
 import math
-import os
-import sys
 
 from rich.console import Console
 from rich.text import Text
 
 from opcheck.render import json_out
-from opcheck.render.layout import print_rows
+from opcheck.render.layout import print_rows, stdout_console
 from opcheck.theory.bound_result import BoundReport, TheoremRow
 from opcheck.theory.evaluate import Number
 
@@ -77,13 +75,6 @@ def T(s: object, style: str = "") -> Text:
     return Text(str(s), style=style)
 
 
-def _console() -> Console:
-    console = Console(file=sys.stdout)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(file=sys.stdout, width=160)
-    return console
-
-
 def _flat(text: object) -> str:
     return str(text)
 
@@ -121,7 +112,7 @@ def _theorem_table(console: Console, report: BoundReport, latex: bool) -> None:
             rows.append([name, _n_cell(row), big(row.required_width), big(row.parameters), factor(row.factor), exponent(row), src])
         styles.append(HIGHLIGHT if row.reference else ("cyan" if row.this_paper else ""))
     print_rows(console, title, headers, rows, styles=styles,
-               line=lambda r: " · ".join(x.replace("\n", " ") for x in r[:1]) + " — " + "; ".join(
+               wrap=("setting", "source"), line=lambda r: " · ".join(x.replace("\n", " ") for x in r[:1]) + " — " + "; ".join(
                    f"{h}: {c}".replace("\n", "; ") for h, c in zip(headers[1:], r[1:]) if c))
     _formulas(console, "formulas (d1 >=)", [(row.key, row.latex if latex else row.pretty) for row in report.theorems], latex)
 
@@ -162,7 +153,7 @@ def _per_t_table(console: Console, report: BoundReport) -> None:
         cells.append(r.note)
         rows.append(cells)
     print_rows(console, "(20) per t: xi_t = c0 (t!)^{3/2} / (sqrt(alpha_f) |c_t|^3) [derived], c_i at unit scale (1) and at omega1 (w1)", headers,
-               [["t = " + c[0], *c[1:]] for c in rows])
+               [["t = " + c[0], *c[1:]] for c in rows], wrap=("note",))
 
 
 def _framework_table(console: Console, report: BoundReport, latex: bool) -> None:
@@ -171,23 +162,23 @@ def _framework_table(console: Console, report: BoundReport, latex: bool) -> None
         value = ("not a rate (flagged)" if f.flag else small(None if f.value is None else f.value.value))
         rows.append([f"{f.name} [{f.key}]", value, f.value_name, f.source + ("; " + f.note if f.note else "") + ("; FLAG: " + f.flag if f.flag else "")])
     print_rows(console, "Framework formulas (Theorems 1-2, Lemma 1); values: order analysis [derived] at this paper's width (20)",
-               ["formula", "value", "what the value is", "source"], rows)
+               ["formula", "value", "what the value is", "source"], rows, wrap=("what the value is", "source"))
     _formulas(console, "framework statements", [(f.key, f.latex if latex else f.pretty) for f in report.framework], latex)
 
 
 def _comparison_table(console: Console, report: BoundReport) -> None:
     rows = [[c.quantity, small(c.assumed), c.assumed_source, small(c.actual), c.note] for c in report.comparisons]
-    print_rows(console, "Order-analysis assumptions vs the data", ["quantity", "assumed", "assumed from", "data", "note"], rows)
+    print_rows(console, "Order-analysis assumptions vs the data", ["quantity", "assumed", "assumed from", "data", "note"], rows, wrap=("note",))
 
 
 def _inputs_table(console: Console, report: BoundReport) -> None:
     rows = [[v.name, small(v.value) if isinstance(v.value, float) else str(v.value), v.source, v.note] for v in report.inputs]
-    print_rows(console, "Inputs", ["input", "value", "source", "note"], rows)
+    print_rows(console, "Inputs", ["input", "value", "source", "note"], rows, wrap=("note",))
 
 
 def render(report: BoundReport, latex: bool = False, console: Console | None = None) -> None:
     """Inputs, theorems (this paper highlighted), formulas, per-t xi, framework, data vs assumed, notes — no number ever cut."""
-    console = console or _console()
+    console = console or stdout_console()
     _inputs_table(console, report)
     _theorem_table(console, report, latex)
     if report.per_t:
