@@ -21,7 +21,7 @@ as a table in Jupyter.  Bad input raises :class:`opcheck.errors.InputError`.
 
 >>> import opcheck
 >>> opcheck.bound(n=10000, d0=100, theorems=["song2021-21"]).width("song2021-21")
-10000.0
+10000
 
 Layout (imports flow one way: commands -> report/render -> checks/theory ->
 linalg/model/data -> _runtime; ``tests/test_layering.py`` enforces it)

@@ -189,7 +189,7 @@ def bound(n=None, d0=None, *, d2=1, activation="gelu", init="lecun", t=None, con
     >>> import opcheck
     >>> b = opcheck.bound(n=10000, d0=100, theorems=["song2021-21"])
     >>> b.width("song2021-21")
-    10000.0
+    10000
     """
     from opcheck.commands.pipeline import run_bound
     from opcheck.data.loaders import BUILTIN

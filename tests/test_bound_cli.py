@@ -132,3 +132,23 @@ def test_piped_subprocess_is_narrow():
     assert res.returncode == 0, res.stderr
     assert max(len(line) for line in res.stdout.splitlines()) <= 120
     assert "[allen-zhu2019]" in res.stdout and "[song2021-21]" in res.stdout
+
+
+def test_json_widths_are_the_integers_the_tables_show():
+    """required_width is ⌈exact⌉ (an int, as printed in the table); the real value stays under *_exact."""
+    import math
+
+    obj = _json(None, "--n", 10000, "--d0", 784)
+    assert obj["schema_version"] == 2
+    code, table, _ = invoke("bound", "--n", 10000, "--d0", 784, "--theorem", "song2021-21")
+    for t in obj["theorems"]:
+        exact = t["required_width_exact"]
+        if exact is not None and exact < 2**53:
+            assert isinstance(t["required_width"], int) and t["required_width"] == math.ceil(exact)
+    th = {t["key"]: t for t in obj["theorems"]}
+    assert th["song2021-21"]["required_width_exact"] == pytest.approx(10000**1.5 / 784, rel=1e-12)
+    assert th["song2021-21"]["required_width"] == 1276 and "1,276" in table
+    assert isinstance(th["song2021-20"]["required_width_omega1_scale"], int)
+    for r in obj["per_t"]:
+        if r["required_width_unit_exact"] is not None:
+            assert r["required_width_unit"] == math.ceil(r["required_width_unit_exact"])

@@ -88,8 +88,9 @@ class BoundResult(_Document):
 
     report: Any = internal(default=None)
 
-    def width(self, key: str) -> float | None:
-        """The required width of one registry entry, e.g. ``"song2021-21"`` (``None`` if beyond float range)."""
+    def width(self, key: str) -> int | float | None:
+        """The required width of one registry entry, e.g. ``"song2021-21"``: the integer ⌈d1⌉ the table shows
+        (a float beyond 2^53, ``None`` beyond float range; the real value is ``required_width_exact`` in ``to_dict()``)."""
         for row in self.to_dict()["theorems"]:
             if row["key"] == key:
                 return row["required_width"]

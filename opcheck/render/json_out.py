@@ -17,7 +17,7 @@ __all__ = ["BOUND_SCHEMA_VERSION", "VERIFY_SCHEMA_VERSION", "dumps", "emit"]
 #: version of the ``opcheck verify --json`` document
 VERIFY_SCHEMA_VERSION = 1
 #: version of the ``opcheck bound --json`` document
-BOUND_SCHEMA_VERSION = 1
+BOUND_SCHEMA_VERSION = 2
 
 
 def dumps(obj: Any, *, schema_version: int | None = None) -> str:

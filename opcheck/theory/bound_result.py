@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from opcheck.checks.conditions import ceil_width
 from opcheck.theory.evaluate import Number
 from opcheck.theory.xi import XiValue
 
@@ -15,6 +16,11 @@ def _num(x: Number | None) -> float | None:
     if x is None:
         return None
     return x.value if math.isfinite(x.value) else None
+
+
+def _width(x: Number | None) -> int | float | None:
+    """A width as the integer a network can have, ⌈x⌉ (what the tables show); None beyond float range."""
+    return ceil_width(_num(x))
 
 
 def _log(x: Number | None) -> float | None:
@@ -100,7 +106,8 @@ class TheoremRow:
             "parts": list(self.parts),
             "formula": self.formula,
             "latex": self.latex,
-            "required_width": _num(self.required_width),
+            "required_width": _width(self.required_width),
+            "required_width_exact": _num(self.required_width),
             "required_width_log10": _log(self.required_width),
             "parameters": _num(self.parameters),
             "parameters_log10": _log(self.parameters),
@@ -112,7 +119,8 @@ class TheoremRow:
         }
         if self.t is not None or self.omega1_width is not None or self.omega1_note:
             out["t"] = self.t
-            out["required_width_omega1_scale"] = _num(self.omega1_width)
+            out["required_width_omega1_scale"] = _width(self.omega1_width)
+            out["required_width_omega1_scale_exact"] = _num(self.omega1_width)
             out["required_width_omega1_scale_log10"] = _log(self.omega1_width)
             out["omega1_t"] = self.omega1_t
             out["omega1_note"] = self.omega1_note
@@ -147,9 +155,12 @@ class TRow:
             "omega1_scale": self.omega1.as_dict(),
             "sigma_min_xt_assumed": self.sigma_min_assumed,
             "sigma_min_xt_data": self.sigma_min_data,
-            "required_width_unit": _num(self.width_unit),
-            "required_width_omega1": _num(self.width_omega1),
-            "required_width_unit_order_analysis": _num(self.width_unit_assumed),
+            "required_width_unit": _width(self.width_unit),
+            "required_width_unit_exact": _num(self.width_unit),
+            "required_width_omega1": _width(self.width_omega1),
+            "required_width_omega1_exact": _num(self.width_omega1),
+            "required_width_unit_order_analysis": _width(self.width_unit_assumed),
+            "required_width_unit_order_analysis_exact": _num(self.width_unit_assumed),
             "solved_n_unit": _f(self.n_unit),
             "solved_n_omega1": _f(self.n_omega1),
             "note": self.note,
