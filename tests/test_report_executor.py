@@ -55,3 +55,26 @@ def test_costliest_tasks_start_first_on_dask():
         started = runner.run(work)
     order = sorted(range(len(costs)), key=lambda k: started[k])
     assert order == [4, 1, 2, 3, 0]  # equal costs keep their order
+
+
+class _Log:
+    def __init__(self):
+        self.calls = []
+
+
+def _record(log, name):
+    log.calls.append((name, os.environ.get("OPCHECK_THREADS")))
+    return name
+
+
+def test_serial_runner_starts_the_costliest_first_runs_a_key_once_and_keeps_task_order():
+    log = _Log()
+    work = [Task("a", _record, (log, "a"), 1.0), Task("b", _record, (log, "b"), 5.0), Task("a", _record, (log, "a"), 1.0),
+            Task("c", _record, (log, "c"), 3.0)]
+    before = os.environ.get("OPCHECK_THREADS")
+    with Runner(SERIAL) as r:
+        assert r.run(work) == ["a", "b", "a", "c"]
+    assert [name for name, _ in log.calls] == ["b", "c", "a"]
+    assert {threads for _, threads in log.calls} == {"1"}  # elementwise kernels on one thread inside a task
+    assert os.environ.get("OPCHECK_THREADS") == before
+

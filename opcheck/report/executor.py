@@ -15,8 +15,11 @@ The cluster comes from :func:`opcheck._runtime.cluster.dask_client`, as for
 same errors for an unreachable scheduler, and shut-down on exit.
 BLAS also runs one thread inside every task (``threadpoolctl``), whatever the mode:
 OpenBLAS's Cholesky and eigensolvers round differently with 1 and 2 threads, and
-results must be identical for any number of workers.  With the default ``jobs``
-(= cores) that is workers × threads = cores.
+results must be identical for any number of workers.  The elementwise kernels
+(the fused GELU) also run on one thread there (``OPCHECK_THREADS=1`` for the task;
+their results do not depend on it): the task is the unit of parallelism, and a
+thread pool per call inside each of the ``jobs`` workers only oversubscribes the
+cores.  With the default ``jobs`` (= cores) that is workers × threads = cores.
 
 Faults: a worker that dies (SIGKILL, OOM) has its tasks recomputed on another
 worker by the scheduler (``distributed.scheduler.allowed-failures``); an exception
@@ -28,6 +31,7 @@ local cluster is closed (its worker processes end with it).
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -87,14 +91,26 @@ def owned(obj: Any) -> Any:
     return obj
 
 
+#: environment variable read by :func:`opcheck._runtime.threads.elementwise_threads`
+ELEMENTWISE_THREADS_ENV = "OPCHECK_THREADS"
+
+
 def run_task(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """``fn(*args)`` with single-threaded BLAS on owned copies of the arrays; the result and its wall-clock seconds."""
+    """``fn(*args)`` single-threaded (BLAS and elementwise) on owned copies of the arrays; the result and its wall-clock seconds."""
     from threadpoolctl import threadpool_limits
 
     t = time.perf_counter()
     args = owned(args)
-    with threadpool_limits(1):
-        out = fn(*args)
+    before = os.environ.get(ELEMENTWISE_THREADS_ENV)
+    os.environ[ELEMENTWISE_THREADS_ENV] = "1"
+    try:
+        with threadpool_limits(1):
+            out = fn(*args)
+    finally:
+        if before is None:
+            os.environ.pop(ELEMENTWISE_THREADS_ENV, None)
+        else:
+            os.environ[ELEMENTWISE_THREADS_ENV] = before
     return out, time.perf_counter() - t
 
 
@@ -137,10 +153,15 @@ class Runner:
 
     def run(self, tasks: Sequence[Task], on_done: Callable[[int, Any], None] | None = None,
             on_status: Callable[[Status], None] | None = None) -> list[Any]:
-        """Results of ``tasks`` in their order (tasks with a cached key run once per runner)."""
+        """Results of ``tasks`` in their order; the costliest start first; a key runs once per runner."""
         done_cb = on_done or (lambda _i, _r: None)
         status_cb = on_status or (lambda _s: None)
-        todo = [i for i, t in enumerate(tasks) if t.key not in self.cache]
+        todo: list[int] = []
+        keys: set[str] = set(self.cache)
+        for i in sorted(range(len(tasks)), key=lambda i: -tasks[i].cost):  # stable: equal costs keep their order
+            if tasks[i].key not in keys:
+                keys.add(tasks[i].key)
+                todo.append(i)
         for i, t in enumerate(tasks):
             if t.key in self.cache:
                 done_cb(i, self.cache[t.key])
@@ -162,10 +183,9 @@ class Runner:
     def _run_dask(self, tasks, todo, done_cb, status_cb) -> None:
         from distributed import wait
 
-        order = sorted(todo, key=lambda i: -tasks[i].cost)  # stable: equal costs keep their order
         futures = {self.client.submit(run_task, tasks[i].fn, *tasks[i].args, key=f"opcheck-{tasks[i].key}-{self._token}", pure=False,
-                                      priority=len(order) - rank): i
-                   for rank, i in enumerate(order)}
+                                      priority=len(todo) - rank): i
+                   for rank, i in enumerate(todo)}
         pending = set(futures)
         try:
             while pending:

@@ -95,7 +95,7 @@ def tasks(datas: list[ThresholdData], config: ReportConfig) -> list[Task]:
     for d in datas:
         for key, spec in _specs(d, config):
             X, Y = d.sets[spec.n]
-            out.append(Task(key, run_search, (spec, X, Y)))
+            out.append(Task(key, run_search, (spec, X, Y), spec.cost))
     return out
 
 
