@@ -329,3 +329,38 @@ def test_divergence_is_reported_not_warned(recwarn):
     assert not r.stayed_in_ball and not r.summary.linear_convergence
     json.dumps(r.as_dict(), allow_nan=False)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("layers", ["both", "first", "second"])
+@pytest.mark.parametrize("use_gram", [False, True])  # two Jacobian products per step, or the Gram J0 J0ᵀ
+@pytest.mark.parametrize("d2", [1, 2])
+def test_linearised_step_is_the_explicit_ntk_map_either_way(monkeypatch, layers, use_gram, d2):
+    from opcheck.checks import gd_loop
+
+    monkeypatch.setattr(gd_loop, "LINEAR_GRAM_BYTES", 1 << 30 if use_gram else 0)
+    n, d0, d1, steps = 4, 6, 30, 50
+    assert gd_loop.gram_pays(n, d0, d1, d2, steps) is use_gram
+    X, Y = data(n, d0, d2, seed=8)
+    p0 = init(d0, d1, d2, 1.0, 0.7, seed=9)
+    act = get_activation("gelu")
+    pre = p0.W @ X
+    step = gd_loop.linearised_step(p0.V, act.phi(pre), act.dphi(pre), X, X.T @ X, layers, steps)
+    J = explicit_jacobian(p0.W, p0.V, X, act.phi, act.dphi)
+    cols = {"both": slice(None), "first": slice(0, d1 * d0), "second": slice(d1 * d0, None)}[layers]
+    R = np.random.default_rng(10).standard_normal((d2, n))
+    expect = (2.0 * J[:, cols] @ (J[:, cols].T @ R.ravel())).reshape(d2, n)
+    np.testing.assert_allclose(step(R), expect, rtol=1e-11, atol=1e-12)
+
+
+def test_stop_gap_ends_the_run_at_the_first_step_past_it():
+    X, Y = data(12, 4, 1, seed=11)
+    p0 = init(4, 6, 1, 1.0, 1.0, seed=12)
+    act = get_activation("gelu")
+    full = train(X, Y, p0, act, mu=0.0, rho=math.inf, nu=0.0, config=TrainConfig(steps=60, lr=0.05, sigma_points=0, max_points=100))
+    limit = 0.5 * float(np.max(full.lazy_gap))
+    first = int(np.argmax(full.lazy_gap > limit))
+    assert 0 < first < 60
+    cut = train(X, Y, p0, act, mu=0.0, rho=math.inf, nu=0.0,
+                config=TrainConfig(steps=60, lr=0.05, sigma_points=0, max_points=100, stop_gap=limit))
+    assert cut.steps_run == first and not cut.summary.tol_reached
+    np.testing.assert_array_equal(cut.loss, full.loss[: first + 1])  # same trajectory up to the stop

@@ -48,3 +48,17 @@ def test_measured_record_combines_seeds_and_brackets():
     assert rec.value == pytest.approx(float(np.exp(np.mean(np.log(mids)))), rel=1e-12)
     assert rec.bracket[0] == min(r.search.lo for r in res) and rec.bracket[1] == max(r.search.hi for r in res)
     assert rec.log_se > 0
+
+
+def test_early_stop_on_the_gap_changes_no_outcome_and_never_reads_as_out_of_budget():
+    """Below width n a run stops once the gap passes its limit: the same holds/fails as the full run, fewer steps."""
+    X, Y = sphere(40, 8)
+    crit = GDCriterion(400)
+    s, evals = gd_search(X, Y, "gelu", "lecun", 0, 0, 4, 1280, crit, 0.05)
+    stopped = [e for e in evals if e.d1 < 40 and e.gap_exceeded]
+    assert stopped, "no width failed on the gap: the test does not exercise the early stop"
+    for e in evals:
+        full = evaluate(X, Y, "gelu", "lecun", 0, 0, e.d1, crit)
+        assert (e.holds, e.gap_exceeded) == (full.holds, full.gap_exceeded)
+        assert e.steps <= full.steps and not (e.gap_exceeded and e.out_of_budget)
+    assert any(e.steps < evaluate(X, Y, "gelu", "lecun", 0, 0, e.d1, crit).steps for e in stopped)

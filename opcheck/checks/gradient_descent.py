@@ -60,6 +60,7 @@ class TrainConfig:
     seed: int = 0
     lr_source: str | None = None  # how a given lr was chosen (default "user (--lr)")
     c_path: float = 0.5  # Lemma 2's constant (constants model: 1/(2 sqrt(C9)))
+    stop_gap: float | None = None  # stop once the laziness gap |h - h_lin| exceeds this (needs lazy); None = never
 
 
 @dataclass(frozen=True)

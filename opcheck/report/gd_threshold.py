@@ -24,6 +24,15 @@ conditioning, not the width), which bounds its cost.  "h below an absolute tol w
 steps" instead grows with T like cond(K∞)·log(1/tol) (issue 13's pilot): that reading
 is kept in the report only labelled *budget-bound*.  A width whose GD does not reach the
 horizon within the budget counts as failing and is flagged (``budget_bound``).
+
+Early stop (cost only): a run whose gap passes ``ε·‖Y‖_F²`` has failed whatever the budget
+(the gap's maximum over the steps can only grow), so below width n it stops there
+(``gap_exceeded``; its ``reached_horizon`` is then False without meaning "out of budget").
+A failing width is *out of budget* — what makes a record budget-bound — only when its gap
+stayed within the limit and the horizon was not reached: a width whose gap passed the limit
+fails for any budget, stopped early or not.  From width n on every run continues to the
+horizon or the budget, because the give-up rule reads whether the horizon was reached.
+The search path, hence every bracket, is the same as without the early stop.
 """
 from __future__ import annotations
 
@@ -61,10 +70,16 @@ class GDEvaluation:
     reached_horizon: bool
     steps: int
     max_gap_ratio: float
+    gap_exceeded: bool = False  # the gap passed its limit: fails whatever the budget (the run may have stopped there)
+
+    @property
+    def out_of_budget(self) -> bool:
+        """Failed for want of steps only: the horizon was not reached and the gap did not decide it."""
+        return not self.reached_horizon and not self.gap_exceeded
 
     def as_dict(self) -> dict:
         return {"d1": self.d1, "holds": self.holds, "reached_horizon": self.reached_horizon, "steps": self.steps,
-                "max_gap_ratio": self.max_gap_ratio}
+                "max_gap_ratio": self.max_gap_ratio, "gap_exceeded": self.gap_exceeded}
 
 
 def init_params(init: str, d0: int, d1: int, d2: int, seed: int, replicate: int) -> Params:
@@ -74,18 +89,19 @@ def init_params(init: str, d0: int, d1: int, d2: int, seed: int, replicate: int)
     return Params(s.omega1 * g.standard_normal((d1, d0)), s.omega2 * g.standard_normal((d2, d1)))
 
 
-def evaluate(X: np.ndarray, Y: np.ndarray, activation: str, init: str, seed: int, replicate: int, d1: int, crit: GDCriterion) -> GDEvaluation:
-    """GD and its linearisation at width d1 up to the horizon (or the budget)."""
+def evaluate(X: np.ndarray, Y: np.ndarray, activation: str, init: str, seed: int, replicate: int, d1: int, crit: GDCriterion,
+             stop_on_gap: bool = False) -> GDEvaluation:
+    """GD and its linearisation at width d1 up to the horizon (or the budget; or, with ``stop_on_gap``, the gap's limit)."""
     act = get_activation(activation)
     p0 = init_params(init, X.shape[0], d1, Y.shape[0], seed, replicate)
     y2 = float(np.vdot(Y, Y))
     cfg = TrainConfig(steps=crit.budget, tol=crit.fit_fraction * y2, layers="both", sigma_points=0, max_points=2,
-                      path_points=0, lazy=True, seed=seed)
+                      path_points=0, lazy=True, seed=seed, stop_gap=crit.gap * y2 if (stop_on_gap and y2 > 0) else None)
     tr = train(X, Y, p0, act, mu=0.0, rho=math.inf, nu=0.0, config=cfg)
     s = tr.summary
     gap = float(s.max_lazy_gap) / y2 if (y2 > 0 and s.max_lazy_gap is not None and math.isfinite(s.max_lazy_gap)) else math.inf
     reached = bool(s.tol_reached) and not s.diverged
-    return GDEvaluation(d1, reached and gap <= crit.gap, reached, int(s.steps_run), gap)
+    return GDEvaluation(d1, reached and gap <= crit.gap, reached, int(s.steps_run), gap, gap > crit.gap)
 
 
 def gd_search(X: np.ndarray, Y: np.ndarray, activation: str, init: str, seed: int, replicate: int, start: int, cap: int,
@@ -94,7 +110,7 @@ def gd_search(X: np.ndarray, Y: np.ndarray, activation: str, init: str, seed: in
     evals: list[GDEvaluation] = []
 
     def holds(d1: int) -> bool:
-        e = evaluate(X, Y, activation, init, seed, replicate, d1, crit)
+        e = evaluate(X, Y, activation, init, seed, replicate, d1, crit, stop_on_gap=d1 < X.shape[1])
         evals.append(e)
         return e.holds
 
