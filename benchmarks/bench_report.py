@@ -1,4 +1,4 @@
-"""Wall time of ``opcheck report`` per part, and the speed-up of a LocalCluster over serial execution.
+"""Time of ``opcheck report`` per part, default and ``--quick``, and the speed-up of a LocalCluster over serial.
 
 Runs, in this order (each a real report into a temporary folder, timed end to end):
 
@@ -6,17 +6,21 @@ Runs, in this order (each a real report into a temporary folder, timed end to en
 2. ``opcheck report`` (the default; target: <= 5 min on 2 cores) — skipped with ``--quick-only``;
 3. the thresholds part of ``--quick`` serially (``--scheduler serial``) and on the default
    LocalCluster, for the speed-up (both in one run of this script, so the ratio is measured
-   under the same machine load).
+   under the same machine load) — skipped with ``--no-speedup``.
 
-Prints the seconds of every part (from ``results.json``'s ``timings``) and the totals.
-The machine is shared: run it on a quiet machine for figures worth recording.
+For each report it prints the wall seconds of every part (thresholds, width sweep,
+sample-size sweep, init-ratio sweep; from ``results.json``'s ``timings``) with the
+seconds the workers spent in that part's tasks, the process tree's CPU seconds
+(user + system, this process's children) and the load average before and after.
+The machine may be shared: CPU seconds and their shares per part are what to compare
+between runs; wall times are worth recording only from a quiet machine.
 
 ``--sweep-speedup`` runs only one sweep, the default width sweep (7 points of 300 GD
 steps at n = 200), serially and on a LocalCluster of 2 workers, and prints the speed-up
 of the sweep, the CPU seconds of each run and the load average (about 1.5 minutes in all
 on 2 cores; see :func:`sweep_speedup`).
 
-    python benchmarks/bench_report.py [--quick-only | --sweep-speedup]
+    python benchmarks/bench_report.py [--quick-only] [--no-speedup] | [--sweep-speedup]
 """
 from __future__ import annotations
 
@@ -29,22 +33,42 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import machine_line  # noqa: E402
 
-def report(*argv: str) -> tuple[float, dict]:
+TARGETS = {"--quick": 60.0, "default": 300.0}
+PARTS = ("thresholds", "width sweep", "sample-size sweep", "init-ratio sweep")
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def report(*argv: str) -> tuple[float, float, tuple, dict]:
+    """Wall seconds, CPU seconds of the process tree, load averages (before, after), results.json."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r"
-        t = time.perf_counter()
+        load0, cpu0, t = os.getloadavg(), _children_cpu(), time.perf_counter()
         subprocess.run([sys.executable, "-m", "opcheck", "report", *argv, "--out", str(out)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        total = time.perf_counter() - t
-        return total, json.loads((out / "results.json").read_text())
+        total, cpu = time.perf_counter() - t, _children_cpu() - cpu0
+        return total, cpu, (load0, os.getloadavg()), json.loads((out / "results.json").read_text())
 
 
-def show(name: str, total: float, doc: dict) -> None:
+def show(name: str, total: float, cpu: float, loads: tuple, doc: dict, target: float | None = None) -> None:
     ex = doc["timings"]["execution"]
-    print(f"{name}: {total:.1f} s wall ({ex['mode']}, {ex['workers']} worker(s))")
-    for part, secs in doc["timings"]["parts_seconds"].items():
-        print(f"    {part:<20} {secs:7.1f} s")
+    parts, busy = doc["timings"]["parts_seconds"], doc["timings"].get("worker_seconds", {})
+    verdict = "" if target is None else (f"  (target <= {target:.0f} s: {'met' if total <= target else 'NOT met'} at this load)")
+    print(f"{name}: {total:.1f} s wall, {cpu:.1f} s CPU ({ex['mode']}, {ex['workers']} worker(s)); "
+          f"load average {loads[0][0]:.2f} before, {loads[1][0]:.2f} after{verdict}")
+    work = sum(busy.get(p, 0.0) for p in PARTS) or 1.0
+    print(f"    {'part':<20} {'wall s':>8} {'task s':>8} {'share':>6}")
+    for part, secs in parts.items():
+        b = busy.get(part)
+        extra = f" {b:8.1f} {b / work:6.0%}" if b is not None else ""
+        print(f"    {part:<20} {secs:8.1f}{extra}")
+    print(f"    {'total':<20} {total:8.1f}")
     for box in doc["summary"]:
         print(f"    {box['dataset']}: {box['headline']}")
 
@@ -58,10 +82,8 @@ def sweep_speedup(sweep: str = "width", jobs: int = 2) -> None:
     programs on a shared machine does not enter them.
     """
     def timed(*argv: str) -> tuple[float, float, dict]:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        total, doc = report("--sweeps", sweep, *argv)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return total, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), doc
+        total, cpu, _, doc = report("--sweeps", sweep, *argv)
+        return total, cpu, doc
 
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; load average before: {os.getloadavg()}")
     rows = [("serial", *timed("--scheduler", "serial")), (f"LocalCluster, {jobs} workers", *timed("--jobs", str(jobs)))]
@@ -81,14 +103,15 @@ def main() -> None:
     if "--sweep-speedup" in sys.argv:
         sweep_speedup()
         return
-    quick_only = "--quick-only" in sys.argv
-    total, doc = report("--quick")
-    show("opcheck report --quick", total, doc)
+    print(machine_line())
+    quick_only, speedup = "--quick-only" in sys.argv, "--no-speedup" not in sys.argv
+    show("opcheck report --quick", *report("--quick"), target=TARGETS["--quick"])
     if not quick_only:
-        total, doc = report()
-        show("opcheck report", total, doc)
-    ts, ds = report("--quick", "--sweeps", "thresholds", "--scheduler", "serial")
-    tc, dc = report("--quick", "--sweeps", "thresholds")
+        show("opcheck report", *report(), target=TARGETS["default"])
+    if not speedup:
+        return
+    ts, _, _, ds = report("--quick", "--sweeps", "thresholds", "--scheduler", "serial")
+    tc, _, _, dc = report("--quick", "--sweeps", "thresholds")
     a, b = ds["timings"]["parts_seconds"]["thresholds"], dc["timings"]["parts_seconds"]["thresholds"]
     print(f"thresholds of --quick: serial {a:.1f} s, LocalCluster ({dc['timings']['execution']['workers']} workers) {b:.1f} s: "
           f"speed-up {a / b:.2f}x (wall incl. start-up: {ts:.1f} s vs {tc:.1f} s)")

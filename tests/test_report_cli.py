@@ -222,3 +222,16 @@ def test_bad_input_is_one_line_exit_2(tmp_path, argv, needle):
     assert code == 2 and out == ""
     assert err.startswith("opcheck: error: ") and err.count("\n") == 1 and needle in err
     assert not (tmp_path / "x").exists()
+
+
+def test_quick_summary_says_it_is_quick_and_what_it_cannot_support(report):
+    folder, out, _ = report
+    doc = json.loads((folder / "results.json").read_text())
+    assert doc["config"]["quick"] and doc["summary"]
+    for box in doc["summary"]:
+        assert box["headline"].startswith("quick run: ")
+        note = box["lines"][1]
+        assert note.startswith("QUICK RUN (--quick)") and "cannot support" in note and "0.6" in note
+        greyed = [e["criterion"] for e in doc["exponents"] if e["dataset"] == box["dataset"] and not e["finding"]]
+        assert all(f"{c} (" in note for c in greyed)
+    assert "quick run: " in out and "QUICK RUN (--quick)" in (folder / "report.md").read_text()

@@ -50,7 +50,7 @@ def test_a_fit_with_fewer_than_three_dof_is_greyed_and_never_the_answer():
     weak = ExponentRecord("wine", Criterion.FEATURES, "measured", fit_exponent(NS[:4], NS[:4] ** 12.7, [0.05] * 4))
     t = ThresholdSweep(({"key": "wine", "source": "wine.csv", "labels": "one-hot", "d0": 13, "d2": 3, "n_values": [], "gd_n_values": []},),
                        (), (weak,), {"seeds": 3, "bisection_rel_tol": 0.05, "criteria": {}, "gd": {"budget_steps": 1, "fit_fraction": 0.5, "gap": 0.02}})
-    box = summary(SimpleNamespace(thresholds=t, data={"key": "other"}, width=None))
+    box = summary(SimpleNamespace(thresholds=t, data={"key": "other"}, width=None, config=SimpleNamespace(quick=False)))
     assert box[0]["estimate"] is None and "no measured threshold exponent" in box[0]["headline"]
     doc = {"thresholds": [{"dataset": "wine", "criterion": "features", "n": 50, "kind": "measured", "value": 1.0, "bracket": [1, 2],
                            "log_se": 0.1, "seeds": [], "kernel": None, "budget_steps": None, "steps_used": None, "ended_by": "bracketed"}],

@@ -85,5 +85,5 @@ def test_a_dataset_with_several_outputs_says_why_it_has_no_ntk_threshold():
     many, one = sweep(10), sweep(1)
     assert any("not measured" in line and "d2 = 10" in line for line in threshold_findings(many))
     assert not any("not measured" in line for line in threshold_findings(one))
-    box = summary(SimpleNamespace(thresholds=many, data={}, width=None))
+    box = summary(SimpleNamespace(thresholds=many, data={}, width=None, config=SimpleNamespace(quick=False)))
     assert "d2 = 10" in str(box)

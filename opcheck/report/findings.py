@@ -195,6 +195,21 @@ NTK_SKIPPED = ("not measured: its infinite-width limit E[J Jᵀ] is derived for 
                "d2 = {d2}; the random-features threshold (the V-block, any d2) stands for it.")
 
 
+def quick_note(result, ds: dict, exps) -> str:
+    """What a ``--quick`` report is, and which findings it cannot support (the summary says it per dataset)."""
+    greyed = [f"{e.criterion.value} ({e.fit.dof} dof)" for e in exps if not e.fit.finding]
+    gd = ds["gd_n_values"]
+    legacy = result.width is not None or result.samples is not None or result.init_ratio is not None
+    cannot = ([f"an exponent for {', '.join(greyed)} (too few n: greyed)"] if greyed else []) + (
+        ["the sample-size sweep's exponents (3 values of n)"] if result.samples is not None else []) + [
+        "the precision of the default report (a measured exponent per dataset with a 95% CI at most 0.6 wide)",
+        "the findings stated in the README"]
+    return ("QUICK RUN (--quick): thresholds at n = " + ", ".join(map(str, ds["n_values"]))
+            + (f", GD thresholds at n <= {max(gd)} only" if gd else ", no GD threshold")
+            + (f"; sweeps at n = {result.plan.n} with {result.config.steps} GD steps" if legacy else "")
+            + ". It cannot support: " + "; ".join(cannot) + ". Run without --quick for those.")
+
+
 def summary(result) -> list[dict]:
     """The report's opening box: per dataset, the answer in one sentence and the facts behind it."""
     t = result.thresholds
@@ -212,7 +227,9 @@ def summary(result) -> list[dict]:
                     f"[{best.criterion.value} threshold, measured]")
         else:
             head = "no measured threshold exponent with at least 3 degrees of freedom"
-        lines = [head]
+        if result.config.quick:
+            head = "quick run: " + head
+        lines = [head] + ([quick_note(result, ds, exps)] if result.config.quick else [])
         for e in exps:
             if e is best or e.fit.ci is None:
                 continue
