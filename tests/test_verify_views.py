@@ -52,3 +52,21 @@ def test_out_writes_the_report_trio_atomically(run_cli, tmp_path):
     (foreign / "notes.txt").write_text("mine")
     res = run_cli(*SPHERE, "--out", foreign)
     assert res.code == 2 and "--force" in res.err and (foreign / "notes.txt").read_text() == "mine"
+
+
+def test_extrapolated_width_reads_the_same_in_diagnoses_and_verdict(run_cli):
+    """-v's diagnoses row and the verdict show (9)'s extrapolated width by one rule (was all 17 digits vs 2.802e+16)."""
+    import re
+
+    from opcheck.checks.verdict import width_text as width  # the verdict's rule
+
+    argv = ("verify", "--dataset", "digits", "--n", "40", "--width", "40")
+    w = json.loads(run_cli(*argv, "--json").out)["order_analysis"]["width"]
+    assert w is not None and w >= 1e9  # the case where digits and scientific notation differ
+    flat = re.sub(r"[\s│╭╮╰╯─]+", " ", run_cli(*argv, "-v").out)
+    assert flat.count(f"near d1 = {width(w)} ") == 2, flat
+    assert str(int(w)) not in flat
+    # the width (20) needs: the conditions table and the verdict sentence print the same digits
+    doc = json.loads(run_cli(*argv, "--json").out)
+    needed = width(next(c for c in doc["conditions"] if c["key"] == "width_20")["threshold"])
+    assert f">= {needed} " in flat and f"d1 >= {needed} (t = " in flat, needed

@@ -56,10 +56,11 @@ def verdict(conds: list[Condition], f: Facts) -> list[str]:
 
 
 def width_text(w: int | float | None) -> str:
-    """An integer width as digits below 1e9, else in scientific notation (never cut)."""
+    """An integer width: grouped digits below 1e9 (``85,073,515``), else scientific with 4 significant
+    digits (``3.910e+20``) — the rule of every table (``render.fmt.num``, ``opcheck bound``); never cut."""
     if w is None:
         return "n/a"
-    return str(int(w)) if w < 1e9 else f"{float(w):.4g}"
+    return f"{int(w):,}" if w < 1e9 else f"{float(w):.3e}"
 
 
 def _nine(f: Facts) -> list[str]:

@@ -28,6 +28,14 @@ def num(x: Any, digits: int = 4) -> str:
     return f"{f:.{digits - 1}e}"
 
 
+def width(w: int | float | None) -> str:
+    """A hidden width d1 (an integer): the one rule of the verdict's sentences
+    (:func:`opcheck.checks.verdict.width_text`), so a width reads the same in every table and sentence."""
+    from opcheck.checks.verdict import width_text
+
+    return width_text(w)
+
+
 def mark(holds: bool | None) -> str:
     """✓ / ✗ / – (informational)."""
     return "[green]✓[/]" if holds else ("[dim]–[/]" if holds is None else "[bold red]✗[/]")

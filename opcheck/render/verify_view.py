@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from opcheck.render.fmt import num
+from opcheck.render.fmt import num, width
 from opcheck.render.layout import print_rows
 
 SHORT = {
@@ -182,7 +182,7 @@ def diagnoses_panel(result: dict) -> Panel | None:
     oa = result.get("order_analysis") or {}
     if oa.get("local_slope") is not None:
         rows.append(("C_needed vs d1", f"local slope {num(oa['local_slope'])}, asymptotic {num(oa['asymptotic_slope'])} [derived]"
-                     + (f"; (9) near d1 = {oa['width']}" if oa.get("width") is not None else "")))
+                     + (f"; (9) near d1 = {width(oa['width'])}" if oa.get("width") is not None else "")))
     return Panel(_grid(rows), title="diagnoses", box=box.ROUNDED)
 
 
