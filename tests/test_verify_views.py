@@ -58,11 +58,14 @@ def test_extrapolated_width_reads_the_same_in_diagnoses_and_verdict(run_cli):
     """-v's diagnoses row and the verdict show (9)'s extrapolated width by one rule (was all 17 digits vs 2.802e+16)."""
     import re
 
-    from opcheck.checks.verdict import width_text as width  # the verdict's rule
+    from opcheck.checks.conditions import width_text as width  # the verdict's rule
 
     argv = ("verify", "--dataset", "digits", "--n", "40", "--width", "40")
     w = json.loads(run_cli(*argv, "--json").out)["order_analysis"]["width"]
     assert w is not None and w >= 1e9  # the case where digits and scientific notation differ
+    from opcheck.render.fmt import num
+
+    assert num(95_373_328_943) == width(95_373_328_943) == "9.537e+10" and num(85_073_515) == width(85_073_515) == "85,073,515"
     flat = re.sub(r"[\s│╭╮╰╯─]+", " ", run_cli(*argv, "-v").out)
     assert flat.count(f"near d1 = {width(w)} ") == 2, flat
     assert str(int(w)) not in flat

@@ -34,6 +34,15 @@ def ceil_width(x: float | None) -> int | float | None:
     return max(int(math.ceil(x * (1 - 1e-12))), 1)
 
 
+
+def width_text(w: int | float | None) -> str:
+    """An integer (a width, a count): grouped digits below 1e9 (``85,073,515``), else scientific with
+    4 significant digits (``3.910e+20``).  The one rule of the verdict's sentences and of every table
+    (:func:`opcheck.render.fmt.num` prints integers by it); never cut."""
+    if w is None:
+        return "n/a"
+    return f"{int(w):,}" if abs(w) < 1e9 else f"{float(w):.3e}"
+
 @dataclass(frozen=True)
 class Facts:
     """Everything the rows and the verdict read (all computed by :mod:`opcheck.checks.hypotheses`)."""

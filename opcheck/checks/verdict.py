@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from opcheck.checks.conditions import Facts, ceil_width
+from opcheck.checks.conditions import Facts, ceil_width, width_text
 from opcheck.checks.diagnoses import CauseKey, admissible_activations
 from opcheck.checks.records import Condition, ConditionKey as K
 
@@ -53,14 +53,6 @@ def verdict(conds: list[Condition], f: Facts) -> list[str]:
         lines.append(causes[CauseKey.NEAR_PARALLEL_SAMPLES].sentence)
     lines += _disagreement(by)
     return lines
-
-
-def width_text(w: int | float | None) -> str:
-    """An integer width: grouped digits below 1e9 (``85,073,515``), else scientific with 4 significant
-    digits (``3.910e+20``) — the rule of every table (``render.fmt.num``, ``opcheck bound``); never cut."""
-    if w is None:
-        return "n/a"
-    return f"{int(w):,}" if w < 1e9 else f"{float(w):.3e}"
 
 
 def _nine(f: Facts) -> list[str]:

@@ -12,7 +12,7 @@ def num(x: Any, digits: int = 4) -> str:
     if isinstance(x, bool):
         return "yes" if x else "no"
     if isinstance(x, int):
-        return f"{x:,}"
+        return width(x)
     try:
         f = float(x)
     except (TypeError, ValueError):
@@ -29,9 +29,9 @@ def num(x: Any, digits: int = 4) -> str:
 
 
 def width(w: int | float | None) -> str:
-    """A hidden width d1 (an integer): the one rule of the verdict's sentences
-    (:func:`opcheck.checks.verdict.width_text`), so a width reads the same in every table and sentence."""
-    from opcheck.checks.verdict import width_text
+    """A hidden width d1 or a count (an integer): the one rule of the verdict's sentences
+    (:func:`opcheck.checks.conditions.width_text`), so a width reads the same in every table and sentence."""
+    from opcheck.checks.conditions import width_text
 
     return width_text(w)
 
