@@ -57,3 +57,23 @@ def test_a_fit_with_fewer_than_three_dof_is_greyed_and_never_the_answer():
            "exponents": [weak.as_dict()], "threshold_settings": t.settings}
     table = [b for b in threshold_blocks(doc) if b.kind == "table"][0]
     assert table.muted == (0,) and table.rows[0][-1] == "no"
+
+
+def test_threshold_brackets_and_ranges_cannot_be_misread():
+    """Intervals of widths print without thousands separators: '(1600, 1903]', never '(1,600, 1,903]'."""
+    import re
+    from types import SimpleNamespace
+
+    from opcheck.report.document import _threshold
+    from opcheck.report.document_thresholds import threshold_blocks
+    from opcheck.report.findings import _threshold_sentence
+
+    rec = {"dataset": "digits", "criterion": "features", "n": 800, "kind": "measured", "value": 1750.3, "bracket": [1600, 1903],
+           "log_se": 0.1, "seeds": [0, 1, 2], "kernel": None, "budget_steps": None, "steps_used": None, "ended_by": "bracketed"}
+    settings = {"seeds": 3, "bisection_rel_tol": 0.05, "criteria": {}, "gd": {"budget_steps": 1, "fit_fraction": 0.5, "gap": 0.02}}
+    table = [b for b in threshold_blocks({"thresholds": [rec], "exponents": [], "threshold_settings": settings}) if b.kind == "table"][-1]
+    cell = table.rows[0][table.headers.index("bracket over seeds")]
+    assert cell == "(1600, 1903]"
+    ext = {"kind": "extrapolated", "width": 3.1e7, "width_range": [1_400_000, 5e10], "bracket": None}
+    for text in (_threshold(ext), _threshold_sentence(SimpleNamespace(kind="extrapolated", width=3.1e7, width_range=(1_400_000, 5e10), note="n"), "t")):
+        assert "[1400000, 5.000e+10]" in text and not re.search(r"\d,\d{3}", text), text

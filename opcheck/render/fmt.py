@@ -28,6 +28,19 @@ def num(x: Any, digits: int = 4) -> str:
     return f"{f:.{digits - 1}e}"
 
 
+def endpoint(x: Any) -> str:
+    """One end of an interval: an integer below 1e9 in plain digits (no thousands separator, which
+    would read as the comma between the ends), anything else as :func:`num`."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and float(x).is_integer() and abs(x) < 1e9:
+        return str(int(x))
+    return num(x)
+
+
+def interval(lo: Any, hi: Any, left: str = "[", right: str = "]") -> str:
+    """An interval ``(1600, 1903]`` that cannot be misread: ends by :func:`endpoint`, ``inf`` spelled out."""
+    return f"{left}{endpoint(lo).replace('∞', 'inf')}, {endpoint(hi).replace('∞', 'inf')}{right}"
+
+
 def width(w: int | float | None) -> str:
     """A hidden width d1 or a count (an integer): the one rule of the verdict's sentences
     (:func:`opcheck.checks.conditions.width_text`), so a width reads the same in every table and sentence."""

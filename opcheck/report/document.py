@@ -7,7 +7,7 @@ same thing.  Formatting only; every number is already in the results.
 """
 from __future__ import annotations
 
-from opcheck.render.fmt import num
+from opcheck.render.fmt import interval, num
 
 
 from opcheck.report.document_blocks import Block
@@ -38,7 +38,7 @@ def _threshold(th: dict) -> str:
         lo = th["bracket"][0] if th["bracket"] else None
         return f"{_f(th['width'])} (measured; > {_f(lo)})" if lo is not None else f"<= {_f(th['width'])} (measured)"
     if th["kind"] == "extrapolated":
-        rng = f", range {_f(th['width_range'][0])}–{_f(th['width_range'][1])}" if th["width_range"] else ""
+        rng = f", range {interval(*th['width_range'])}" if th["width_range"] else ""
         return f"~{_f(th['width'])} (EXTRAPOLATED{rng})"
     return "not reached"
 

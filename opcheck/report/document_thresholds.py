@@ -6,7 +6,7 @@ Formatting only: every number is already in results.json (``summary``,
 """
 from __future__ import annotations
 
-from opcheck.render.fmt import num
+from opcheck.render.fmt import interval, num
 from opcheck.report.document_blocks import Block
 
 CRITERION_TITLES = {
@@ -40,7 +40,7 @@ def summary_blocks(results: dict, figs: dict) -> list[Block]:
 
 def _bracket(r: dict) -> str:
     lo, hi = r["bracket"]
-    return f"({_f(lo)}, {_f(hi)}]" if lo is not None else f"<= {_f(hi)}"
+    return interval(lo, hi, "(", "]") if lo is not None else f"<= {_f(hi)}"
 
 
 def threshold_blocks(results: dict) -> list[Block]:

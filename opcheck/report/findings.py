@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from opcheck.render.fmt import num
+from opcheck.render.fmt import interval, num
 from opcheck.report.exponents import MIN_DOF, REFERENCES
 from opcheck.report.init_ratio import InitRatioSweep
 from opcheck.report.sweeps import ORDER_ANALYSIS_C_EXPONENT, PAPER_N_EXPONENT, SampleSweep, WidthScan
@@ -34,7 +34,7 @@ def _threshold_sentence(th, what: str) -> str:
     if th.kind == "measured":
         return f"{what}: measured at d1 = {num(th.width)} ({th.note})."
     if th.kind == "extrapolated":
-        rng = f", range {num(th.width_range[0])}–{num(th.width_range[1])}" if th.width_range else ""
+        rng = f", range {interval(*th.width_range)}" if th.width_range else ""
         return f"{what}: EXTRAPOLATED to d1 ≈ {num(th.width)}{rng} — beyond every measured width ({th.note})."
     return f"{what}: not reached in the sweep ({th.note})."
 
