@@ -24,7 +24,8 @@ class FakeClient:
     """What opcheck reads from a ``distributed.Client``: its dashboard link, the scheduler, its workers."""
 
     def __init__(self, cluster_or_address=None, link=LINK, timeout=None):
-        self.link, self.closed, self.scheduler = link, False, SimpleNamespace(address="tcp://127.0.0.1:8786")
+        self.link, self.closed = link, False
+        self.scheduler = SimpleNamespace(address="tcp://127.0.0.1:8786", http_application=SimpleNamespace(applications=list(MOUNTED)))
 
     @property
     def dashboard_link(self):
@@ -33,7 +34,7 @@ class FakeClient:
         return self.link
 
     def run_on_scheduler(self, fn):
-        return fn()  # the scheduler is "in this process": it sees this process's modules
+        return fn(dask_scheduler=self.scheduler)  # the scheduler is "in this process": it sees this process's modules
 
     def scheduler_info(self):
         return {"workers": {"tcp://127.0.0.1:1": {}, "tcp://127.0.0.1:2": {}}}
@@ -63,22 +64,33 @@ def fakes(monkeypatch):
     monkeypatch.setattr(distributed, "Client", FakeClient)
 
 
+#: the web applications the fake scheduler has mounted (the bokeh fixture adds the dashboard's)
+MOUNTED: list = []
+
+
 @pytest.fixture
 def bokeh(monkeypatch):
-    """Make ``import bokeh`` succeed (a stub module) or fail (``None``), whatever is installed."""
-    def set_installed(installed: bool) -> None:
-        monkeypatch.setitem(sys.modules, "bokeh", types.ModuleType("bokeh") if installed else None)
-    return set_installed
+    """Make bokeh importable (stub modules) with its application mounted on the fake scheduler, or not importable."""
+    def set_installed(installed: bool, mounted: bool = True) -> None:
+        server = types.ModuleType("bokeh.server.server")
+        server.BokehTornado = type("BokehTornado", (), {})
+        for name, module in (("bokeh", types.ModuleType("bokeh")), ("bokeh.server", types.ModuleType("bokeh.server")), ("bokeh.server.server", server)):
+            monkeypatch.setitem(sys.modules, name, module if installed else None)
+        MOUNTED[:] = [server.BokehTornado()] if (installed and mounted) else []
+    yield set_installed
+    MOUNTED.clear()
 
 
-def test_dashboard_link_only_when_the_scheduler_has_bokeh(bokeh):
+def test_dashboard_link_only_when_the_scheduler_serves_bokeh(bokeh):
     bokeh(True)
     assert cluster.dashboard_link(FakeClient()) == LINK
     assert cluster.dashboard_link(FakeClient(link="")) is None
-    assert cluster.dashboard_link(FakeClient(link=None)) is None  # no dashboard at all: no link, no exception
+    assert cluster.dashboard_link(FakeClient(link=None)) is None  # no web server at all: no link, no exception
     refusing = FakeClient()
     refusing.run_on_scheduler = lambda fn: (_ for _ in ()).throw(RuntimeError("pickled functions disallowed"))
     assert cluster.dashboard_link(refusing) is None
+    bokeh(True, mounted=False)
+    assert cluster.dashboard_link(FakeClient()) is None  # `dask scheduler --no-dashboard` with bokeh installed: a web server, no dashboard
     bokeh(False)
     assert cluster.dashboard_link(FakeClient()) is None  # distributed serves a page asking to install bokeh: not a dashboard
 
@@ -149,3 +161,11 @@ def test_a_scheduler_without_workers_or_unreachable_is_bad_input(fakes, monkeypa
     with pytest.raises(InputError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:8786"):
         with Runner("tcp://127.0.0.1:8786"):
             pass
+
+
+def test_a_real_local_cluster_links_its_dashboard_when_bokeh_is_installed():
+    """The real thing (skipped without the optional bokeh; the fakes above cover both cases everywhere)."""
+    pytest.importorskip("bokeh.server.server")
+    with cluster.dask_client(workers=1) as client:
+        link = cluster.dashboard_link(client)
+    assert link is not None and link.startswith("http://127.0.0.1:") and link.endswith("/status")

@@ -124,21 +124,23 @@ def on_connect(callback: Callable[[Connection], None]) -> Iterator[None]:
 def dashboard_link(client) -> str | None:
     """The URL of the scheduler's dashboard when it serves one, else None; never raises.
 
-    distributed starts the dashboard's web server even without ``bokeh`` (its pages then
-    only ask to install it), so the link counts only when the *scheduler's* Python can
-    import ``bokeh`` (the optional ``opcheck[dashboard]`` extra).
+    A scheduler's web server runs even without the dashboard (``--no-dashboard``, or no
+    ``bokeh``: its pages then only ask to install it), so the link counts only when the
+    scheduler has the bokeh application mounted (``bokeh`` installed where the scheduler
+    runs: the optional ``opcheck[dashboard]`` extra).
     """
-    def bokeh_installed() -> bool:  # runs on the scheduler (pickled by value: needs no opcheck there)
+    def serves_bokeh(dask_scheduler=None) -> bool:  # runs on the scheduler (pickled by value: needs no opcheck there)
         try:
-            import bokeh  # noqa: F401
+            from bokeh.server.server import BokehTornado
         except ImportError:
             return False
-        return True
+        apps = getattr(getattr(dask_scheduler, "http_application", None), "applications", ())
+        return any(isinstance(app, BokehTornado) for app in apps)
 
     try:
         link = client.dashboard_link
-        return link if (link and client.run_on_scheduler(bokeh_installed)) else None
-    except Exception:  # noqa: BLE001 - a missing dashboard (KeyError), a scheduler that refuses pickled functions: no link
+        return link if (link and client.run_on_scheduler(serves_bokeh)) else None
+    except Exception:  # noqa: BLE001 - no web server (KeyError), a scheduler that refuses pickled functions: no link
         return None
 
 
