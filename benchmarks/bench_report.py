@@ -95,6 +95,9 @@ def sweep_speedup(sweep: str = "width", jobs: int = 2) -> None:
     (_, _, _, ds), (_, _, _, dc) = rows
     a, b = ds["timings"]["parts_seconds"][part], dc["timings"]["parts_seconds"][part]
     print(f"speed-up of the {sweep} sweep on {jobs} workers: {a / b:.2f}x  (load average after: {os.getloadavg()})")
+    slow = dc["timings"]["worker_seconds"][part] / ds["timings"]["worker_seconds"][part]
+    print(f"the same tasks took {slow:.2f}x their serial seconds side by side (1.0 when every worker has a free core; "
+          f"above 1: other load or memory bandwidth, and the speed-up is bounded by {jobs / slow:.2f}x)")
     same = {k: v for k, v in ds.items() if k not in ("timings", "provenance")} == {k: v for k, v in dc.items() if k not in ("timings", "provenance")}
     print(f"identical results.json apart from timings and provenance (whose command line names each run's --out): {same}")
 
