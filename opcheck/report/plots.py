@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 DPI = 100
 PNG_META = {"Software": None}  # keep the PNG bytes free of version strings
@@ -46,15 +46,40 @@ def _plain(v: float, _pos=None) -> str:
     return f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e") if (v >= 1e4 or 0 < v < 1e-2) else f"{v:g}"
 
 
+#: major tick positions per decade tried in turn until a log axis shows two labelled ticks
+LOG_SUBS = ((1.0,), (1.0, 2.0, 5.0), tuple(float(k) for k in range(1, 10)))
+
+
+def _inside(ticks, lo: float, hi: float) -> int:
+    return sum(lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9) for t in ticks)
+
+
+def _two_log_labels(axis, lo: float, hi: float) -> None:
+    """At least two labelled major ticks inside ``[lo, hi]`` on a log axis: decades, else 1-2-5, else every
+    multiple 1..9 of each decade, else the two ends of the view (labelled with 3 significant digits)."""
+    if _inside(axis.get_major_locator().tick_values(lo, hi), lo, hi) >= 2:
+        return
+    for subs in LOG_SUBS[1:]:
+        locator = LogLocator(base=10.0, subs=subs, numticks=30)
+        if _inside(locator.tick_values(lo, hi), lo, hi) >= 2:
+            axis.set_major_locator(locator)
+            return
+    axis.set_major_locator(FixedLocator([lo, hi]))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3g}"))
+
+
 def _png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
     for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
+        for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
             if axis.get_scale() == "log":
                 axis.set_minor_locator(NullLocator())  # minor log ticks cost most of the drawing time
                 axis.set_minor_formatter(NullFormatter())
                 if not isinstance(axis.get_major_formatter(), FuncFormatter):
                     axis.set_major_formatter(FuncFormatter(_plain))
+                lo, hi = sorted(limits())
+                if not isinstance(axis.get_major_locator(), FixedLocator) and lo > 0:
+                    _two_log_labels(axis, lo, hi)
     fig.set_layout_engine("tight")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_META)
