@@ -84,3 +84,26 @@ def test_rising_or_missing_fit_gives_no_width():
     assert ext.x is None and "does not fall" in ext.note
     none = extrapolate_to(power_fit([1], [1.0]), 0.5, measured_max_x=1)
     assert none.x is None and none.note.startswith("no fit")
+
+
+def test_one_line_fit_for_the_package(monkeypatch):
+    """power_fit is exponents.weighted_line with equal weights (one implementation of the line and its
+    t-interval); with equal per-n uncertainties, fit_exponent gives the same exponent and interval."""
+    import opcheck.report.fits as fits
+    from opcheck.report.exponents import fit_exponent, weighted_line
+
+    calls = []
+
+    def spy(*a, **k):
+        calls.append(a)
+        return weighted_line(*a, **k)
+
+    monkeypatch.setattr(fits, "weighted_line", spy)
+    rng = np.random.default_rng(3)
+    n = np.array([100, 200, 400, 800, 1600], dtype=float)
+    w = 0.5 * n**1.3 * np.exp(0.1 * rng.standard_normal(5))
+    fit = fits.power_fit(n, w)
+    assert len(calls) == 1
+    same = fit_exponent(n, w, [0.2] * 5)
+    assert fit.exponent == pytest.approx(same.estimate, rel=1e-12)
+    assert fit.exponent_ci == pytest.approx(same.ci, rel=1e-12)

@@ -1,9 +1,11 @@
 """Power-law fits on log-log axes, with confidence intervals, and their extrapolation.
 
 A power law ``y = a x^p`` is a straight line ``log y = log a + p log x``.
-:func:`power_fit` estimates ``p`` and ``log a`` by ordinary least squares on the
-logarithms of the positive, finite points and gives the two-sided confidence
-interval of the exponent from Student's t with ``k − 2`` degrees of freedom:
+:func:`power_fit` estimates ``p`` and ``log a`` by least squares on the logarithms of
+the positive, finite points, with the two-sided t-interval of the exponent
+(``k − 2`` degrees of freedom).  The line and its interval are the package's one
+implementation, :func:`opcheck.report.exponents.weighted_line`, with equal weights
+(these points carry no per-point uncertainty), where it reduces to ordinary least squares:
 
     p̂ ± t_{1−(1−level)/2, k−2} · s / √(Σ (log x_i − mean log x)²),
     s² = Σ r_i² / (k − 2).
@@ -26,11 +28,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from opcheck.checks.records import json_float
-
-LEVEL = 0.95
+from opcheck.report.exponents import LEVEL, weighted_line
 
 
 @dataclass(frozen=True)
@@ -91,23 +91,18 @@ def power_fit(x: Sequence[float], y: Sequence[float], level: float = LEVEL) -> P
     k = lx.size
     if k < 2:
         return _no_fit(k, f"fewer than 2 usable points ({k}){drop_note}", level)
-    sxx = float(np.sum((lx - lx.mean()) ** 2))
-    if sxx <= 1e-24:
+    if float(np.ptp(lx)) <= 1e-12:
         return _no_fit(k, f"all usable points share one x{drop_note}", level)
-    p = float(np.sum((lx - lx.mean()) * (ly - ly.mean())) / sxx)
-    b = float(ly.mean() - p * lx.mean())
+    line = weighted_line(lx, ly, np.ones(k), level)
+    p, b = line.slope, line.intercept
     resid = ly - (b + p * lx)
-    ss_res = float(resid @ resid)
     ss_tot = float(np.sum((ly - ly.mean()) ** 2))
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0
-    dof = k - 2
-    if dof == 0:
+    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else 1.0
+    if line.ci is None:
         return PowerFit(p, b, None, None, level, k, 0, r2, float(lx.mean()), float(ly.mean()),
                         "two points: the line is exact, no confidence interval" + drop_note)
-    se = math.sqrt(ss_res / dof / sxx)
-    q = float(stats.t.ppf(0.5 + level / 2.0, dof))
-    return PowerFit(p, b, (p - q * se, p + q * se), se, level, k, dof, r2, float(lx.mean()), float(ly.mean()),
-                    f"least squares on log-log axes, {level:.0%} t-interval with {dof} dof" + drop_note)
+    return PowerFit(p, b, line.ci, line.stderr, level, k, line.dof, r2, float(lx.mean()), float(ly.mean()),
+                    f"least squares on log-log axes, {level:.0%} t-interval with {line.dof} dof" + drop_note)
 
 
 @dataclass(frozen=True)
