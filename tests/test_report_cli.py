@@ -236,3 +236,51 @@ def test_quick_summary_says_it_is_quick_and_what_it_cannot_support(report):
         greyed = [e["criterion"] for e in doc["exponents"] if e["dataset"] == box["dataset"] and not e["finding"]]
         assert all(f"{c} (" in note for c in greyed)
     assert "quick run: " in out and "QUICK RUN (--quick)" in (folder / "report.md").read_text()
+
+
+def test_ctrl_c_on_a_local_cluster_leaves_no_process_and_no_report(tmp_path):
+    """SIGINT to the whole process group (what Ctrl-C in a terminal does) while the sweeps run on 2 local workers:
+    exit 130, every worker and nanny process gone, no report folder."""
+    import os
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    out = tmp_path / "rep"
+    proc = subprocess.Popen([sys.executable, "-m", "opcheck", "report", *TINY, "--jobs", "2", "--out", str(out)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines, running = [], threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            lines.append(line)
+            if "running on a local Dask cluster" in line:
+                running.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert running.wait(120), "".join(lines)
+        time.sleep(1.0)  # the first tasks are on the workers
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(60) == 130, "".join(lines)
+        deadline = time.monotonic() + 20
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _group_alive(proc.pid), "worker processes outlived the interrupted report"
+        assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no half-written report
+        assert "Traceback" not in "".join(lines), "".join(lines)
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+
+
+def _group_alive(pgid: int) -> bool:
+    import os
+
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

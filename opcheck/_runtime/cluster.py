@@ -39,7 +39,9 @@ THREADS_PER_WORKER = 1
 #: mmap threshold at 128 KiB, so every numpy temporary above that is mapped and unmapped afresh
 #: (measured on the report's width sweep: 9.2 s in the kernel instead of 1.0 s, +28 % CPU).
 #: opcheck's local workers keep glibc's adaptive defaults (None unsets a pre-spawn variable).
-WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                  # Ctrl-C is opcheck's to handle: the workers ignore it (no traceback from each one)
+                  "distributed.worker.preload": ["opcheck._runtime.worker_setup"]}
 
 
 def scheduler_address(option: str | None = None) -> str | None:
