@@ -53,3 +53,26 @@ def test_train_leaves_piped_stderr_empty(run_cli):
     res = run_cli("verify", "--dataset", "sphere", "--n", "10", "--d0", "5", "--width", "40", "--train", "--steps", "5", "--json")
     assert res.code in (0, 1), res
     assert res.err == "", repr(res.err)
+
+
+def test_training_step_row_states_its_standing(run_cli, monkeypatch):
+    """The (13) training-step row is not a bare '–': typed `standing` says what it means for the run."""
+    import re
+
+    from opcheck.checks.conclusions import Regime, step_standing
+    from opcheck.checks.records import Standing
+
+    argv = ("verify", "--dataset", "sphere", "--n", "10", "--d0", "4", "--width", "50", "--train", "--steps", "20")
+    doc = _doc(run_cli(*argv, "--json"))
+    rows = {c["key"]: c for c in doc["conditions"]}
+    assert rows["initial_loss_9"]["holds"] is False
+    assert rows["training_step_13"]["holds"] is None and rows["training_step_13"]["standing"] == Standing.NOT_APPLICABLE_9_FAILS.value
+    assert all(c["standing"] is None for k, c in rows.items() if k != "training_step_13")
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row
+    flat = re.sub(r"\s+", " ", run_cli(*argv).out)
+    assert "(not applicable: (9) fails)" in flat
+    # the three standings, from typed data only
+    inside, outside = Regime(1e-3, 2e-3, 1.0, True, True), Regime(1e-2, 2e-3, 1.0, False, True)
+    assert step_standing(inside, True) is Standing.INSIDE_REGIME
+    assert step_standing(outside, True) is Standing.OUTSIDE_REGIME
+    assert step_standing(inside, False) is Standing.NOT_APPLICABLE_9_FAILS

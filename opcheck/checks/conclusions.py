@@ -25,7 +25,7 @@ from typing import Callable
 from opcheck.checks.constants import ConstantKey, implied
 from opcheck.checks.gradient_descent import TrainConfig, TrainingResult, train
 from opcheck.checks.hypotheses import VerifyResult
-from opcheck.checks.records import Condition, ConditionKey as K, all_hold, jsonable
+from opcheck.checks.records import Condition, ConditionKey as K, Standing, all_hold, jsonable
 from opcheck.checks.smoothness import SmoothnessResult, measure_smoothness
 from opcheck.errors import InputError
 from opcheck.linalg.hessian_spectrum import hessian_extremes
@@ -114,16 +114,26 @@ def check_conclusions(
     eta13 = l3.eta13(hyp.constants.c13)
     s = tr.summary
     regime = Regime(s.lr, eta13, hyp.constants.c13, eta13 > 0 and s.lr <= eta13 * (1 + 1e-12), bool(s.stayed_in_ball and s.rho > 0))
-    conds, verdict = _rows(tr, sm, tol, h0, regime)
+    nine_holds = next((c.holds for c in hyp.conditions if c.key is K.INITIAL_LOSS_9), None)
+    conds, verdict = _rows(tr, sm, tol, h0, regime, nine_holds is not False)
     return Conclusions(tr, sm, conds, verdict, tol, tol_source, regime)
 
 
-def _rows(tr: TrainingResult, sm: SmoothnessResult, tol: float, h0: float, regime: Regime) -> tuple[list[Condition], list[str]]:
+def step_standing(regime: Regime, nine_holds: bool) -> Standing:
+    """The training-step row's standing: (13)'s step only matters when (9), the theorem's hypothesis, holds."""
+    if not nine_holds:
+        return Standing.NOT_APPLICABLE_9_FAILS
+    return Standing.INSIDE_REGIME if regime.step_inside else Standing.OUTSIDE_REGIME
+
+
+def _rows(tr: TrainingResult, sm: SmoothnessResult, tol: float, h0: float, regime: Regime, nine_holds: bool = True) -> tuple[list[Condition], list[str]]:
     s = tr.summary
     ratio = s.max_distance_ratio
+    standing = step_standing(regime, nine_holds)
     conds = [
         Condition(K.TRAINING_STEP_13, "training step within (13)", "(13)", s.lr, regime.eta13, None, "derived",
-                  f"informational: the step used ({s.lr_source}) against the (13) step with C13 = {regime.c13:g}; inside the theorem's regime only if <=", relation="<="),
+                  f"{standing.value}: the step used ({s.lr_source}) against the (13) step with C13 = {regime.c13:g}; "
+                  "inside the theorem's regime only if <= and (9) holds", relation="<=", standing=standing),
         Condition(K.STAYED_IN_BALL, "stayed in ball(Theta0, rho)", "Lemma 1", ratio, 1.0, bool(s.stayed_in_ball) and s.rho > 0, "derived",
                   f"max ||Theta_i - Theta0|| / rho over {s.steps_run} steps (rho = {s.rho:.3g})"),
         Condition(K.SIGMA_MIN_ALONG_GD, "sigma_min(J) >= mu/2 along GD", "Lemma 1", s.sigma_min_min, s.half_mu, bool(s.sigma_min_stayed_above_half_mu), "paper",

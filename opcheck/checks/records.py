@@ -58,6 +58,15 @@ class ConditionKey(str, enum.Enum):
     TRAINING_STEP_13 = "training_step_13"
 
 
+class Standing(str, enum.Enum):
+    """What an uncounted row (``holds`` None) says about the run, as data (JSON ``standing``):
+    renderers print the value, logic compares the member, never the text."""
+
+    INSIDE_REGIME = "inside the theorem's regime"
+    OUTSIDE_REGIME = "outside the theorem's regime: step above (13)'s"
+    NOT_APPLICABLE_9_FAILS = "not applicable: (9) fails"
+
+
 #: rows measured at Θ0 that are hypotheses of Theorem 3 (the width rows are predictions, (13) is a choice)
 HYPOTHESIS_KEYS = frozenset({
     ConditionKey.DATA_ASSUMPTION_2, ConditionKey.ACTIVATION_ASSUMPTION_2, ConditionKey.INIT_SCALE_19,
@@ -117,6 +126,7 @@ class Condition:
     detail: str = ""
     relation: str = "<="  # how value compares with threshold when it holds
     value_source: ValueSource = ValueSource.MEASURED
+    standing: Standing | None = None  # for an uncounted row: what it means for this run (None: plain information)
 
     def margin(self) -> float | None:
         """How far the condition is from its threshold, as a ratio > 1 when it holds.
@@ -148,6 +158,7 @@ class Condition:
             "value_source": self.value_source.value,
             "detail": self.detail,
             "relation": self.relation,
+            "standing": None if self.standing is None else self.standing.value,
         }
 
 

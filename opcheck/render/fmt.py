@@ -49,6 +49,12 @@ def width(w: int | float | None) -> str:
     return width_text(w)
 
 
+def standing(c: dict) -> str:
+    """`` (not applicable: (9) fails)`` for a condition row whose standing is stated (typed
+    :class:`opcheck.checks.records.Standing` in the computation), else ``""``."""
+    return f" ({c['standing']})" if c.get("standing") else ""
+
+
 def mark(holds: bool | None) -> str:
     """✓ / ✗ / – (informational)."""
     return "[green]✓[/]" if holds else ("[dim]–[/]" if holds is None else "[bold red]✗[/]")

@@ -30,7 +30,7 @@ def verify_table(doc: dict) -> str:
     verdict = "all checked conditions hold" if doc.get("all_hold") else "some conditions fail"
     caption = f"opcheck verify — n = {data.get('n')}, d0 = {data.get('d0')}, d1 = {data.get('d1')}: {verdict}"
     rows = [
-        (_MARK.get(c.get("holds"), "–"), c.get("name"), c.get("equation"), num(c.get("value")), c.get("relation"), num(c.get("threshold")), c.get("source"))
+        (c.get("standing") or _MARK.get(c.get("holds"), "–"), c.get("name"), c.get("equation"), num(c.get("value")), c.get("relation"), num(c.get("threshold")), c.get("source"))
         for c in doc.get("conditions", [])
     ]
     return _table(caption, ("", "condition", "eq.", "value", "", "threshold", "source"), rows)

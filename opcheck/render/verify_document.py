@@ -33,7 +33,7 @@ def blocks(doc: dict, provenance: dict | None = None) -> list[Block]:
         Block("list", items=tuple(doc["verdict"])),
         Block("h2", "Conditions"),
         Block("table", headers=("", "condition", "eq.", "value", "", "threshold", "margin", "source", "detail"),
-              rows=tuple((_MARK.get(c["holds"], "info"), c["name"], c["equation"], _f(c["value"]), c["relation"], _f(c["threshold"]),
+              rows=tuple((c.get("standing") or _MARK.get(c["holds"], "info"), c["name"], c["equation"], _f(c["value"]), c["relation"], _f(c["threshold"]),
                           _f(c.get("margin")), c["source"], c["detail"]) for c in doc["conditions"])),
         Block("h2", "Quantities at Theta0"),
         Block("table", headers=("key", "value", "source", "eq.", "note"),

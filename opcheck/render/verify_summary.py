@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from opcheck.render.fmt import mark, num
+from opcheck.render.fmt import mark, num, standing
 
 __all__ = ["KEY_QUANTITIES", "render_summary", "verdict_line"]
 
@@ -41,6 +41,7 @@ def conditions_grid(conditions: list[dict]) -> Table:
     t.add_column(no_wrap=True, style="dim")
     for c in conditions:
         check = f"{num(c['value'])} {c['relation']} {num(c['threshold'])}" if c["relation"] != "info" else num(c["value"])
+        check += standing(c)
         t.add_row(mark(c["holds"]), escape(c["equation"]), escape(c["name"]), escape(check), escape(c["source"]))
     return t
 

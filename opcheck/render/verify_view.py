@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from opcheck.render.fmt import num, width
+from opcheck.render.fmt import num, standing, width
 from opcheck.render.layout import print_rows
 
 SHORT = {
@@ -160,7 +160,7 @@ def constants_table(console: Console, result: dict) -> None:
 
 
 def conditions_table(console: Console, conditions: list[dict]) -> None:
-    rows = [[f"{_mark(c['holds'])} {c['name']}", c["equation"], num(c["value"]), c["relation"], num(c["threshold"]), num(c.get("margin"))] for c in conditions]
+    rows = [[f"{_mark(c['holds'])} {c['name']}{standing(c)}", c["equation"], num(c["value"]), c["relation"], num(c["threshold"]), num(c.get("margin"))] for c in conditions]
     print_rows(console, "conditions", ["condition", "eq.", "value", "relation", "threshold", "margin"], rows,
                styles=["green" if c["holds"] else ("dim" if c["holds"] is None else "bold red") for c in conditions],
                line=lambda r: f"{r[0]} {r[1]}: {r[2]} {r[3]} {r[4]}" + (f" (margin {r[5]})" if r[5] != "—" else ""))
