@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from opcheck.render.fmt import interval, num
 from opcheck.report.document_blocks import Block
+from opcheck.report.threshold_tasks import LABEL_FREE
+
+#: criteria that do not read the labels (results.json ``criterion`` values)
+LABEL_FREE_KEYS = tuple(c.value for c in LABEL_FREE)
 
 CRITERION_TITLES = {
     "features": "random-features concentration",
@@ -55,6 +59,12 @@ def threshold_blocks(results: dict) -> list[Block]:
                f"GD: budget {st['gd']['budget_steps']} steps per run, horizon h <= {st['gd']['fit_fraction']:g} ||Y||^2, "
                f"gap <= {st['gd']['gap']:g} ||Y||^2.",)),
            Block("h3", "Exponent of each threshold in n (95 % intervals; greyed rows are not findings)")]
+    shared = {d["key"]: d["same_samples_as"] for d in results.get("datasets") or [] if d.get("same_samples_as")}
+    exps = [e for e in exps if not (e["dataset"] in shared and e["criterion"] in LABEL_FREE_KEYS)]
+    recs = [r for r in recs if not (r["dataset"] in shared and r["criterion"] in LABEL_FREE_KEYS)]
+    if shared:
+        out.append(Block("p", "; ".join(f"{k} uses the same samples X as {v} (only the labels differ): its label-free thresholds "
+                                        f"({', '.join(LABEL_FREE_KEYS)}) are {v}'s and are shown once, under {v}" for k, v in shared.items()) + "."))
     rows, muted = [], []
     for i, e in enumerate(exps):
         ci = f"[{e['ci'][0]:.2f}, {e['ci'][1]:.2f}]" if e["ci"] else "—"

@@ -13,7 +13,7 @@ from opcheck.report.exponents import MIN_DOF, REFERENCES
 from opcheck.report.init_ratio import InitRatioSweep
 from opcheck.report.sweeps import ORDER_ANALYSIS_C_EXPONENT, PAPER_N_EXPONENT, SampleSweep, WidthScan
 from opcheck.report.threshold_sweep import ThresholdSweep
-from opcheck.report.threshold_tasks import Criterion
+from opcheck.report.threshold_tasks import LABEL_FREE, Criterion
 
 
 def _ci(fit) -> str:
@@ -171,10 +171,24 @@ def _exp_words(e) -> str:
     return "; ".join(words)
 
 
+def shared_sentence(ds: dict) -> str:
+    """Said once for a dataset whose samples X are another's (only the labels differ)."""
+    names = ", ".join(c.value for c in LABEL_FREE)
+    return (f"{ds['key']} — label-free thresholds ({names}) and lambda_min(K_inf): the same as {ds['same_samples_as']}'s, shown there once: "
+            f"both datasets use the same samples X at every n and these criteria do not read the labels.")
+
+
+def _repeats(ds: dict, criterion: Criterion) -> bool:
+    """A label-free criterion of a dataset that shares its samples X with an earlier one."""
+    return bool(ds.get("same_samples_as")) and criterion in LABEL_FREE
+
+
 def threshold_findings(t: ThresholdSweep) -> list[str]:
     out = []
     for ds in t.datasets:
-        for e in (x for x in t.exponents if x.dataset == ds["key"]):
+        if ds.get("same_samples_as"):
+            out.append(shared_sentence(ds))
+        for e in (x for x in t.exponents if x.dataset == ds["key"] and not _repeats(ds, x.criterion)):
             recs = [r for r in t.records if r.dataset == ds["key"] and r.criterion == e.criterion]
             kinds = {k: sum(r.kind == k for r in recs) for k in dict.fromkeys(r.kind for r in recs)}
             head = f"{ds['key']} — {CRITERION_NAMES.get(e.criterion, e.criterion.value)}: "
@@ -185,7 +199,7 @@ def threshold_findings(t: ThresholdSweep) -> list[str]:
             status = "" if f.finding else " [NOT a finding: fewer than 3 dof]"
             out.append(head + f"width needed grows like n^{f.estimate:.2f} (95% CI [{f.ci[0]:.2f}, {f.ci[1]:.2f}], {f.dof} dof, "
                        f"n = {', '.join(map(str, f.ns))}) — {_exp_words(e)}{status}; thresholds by kind: {kinds}.")
-        if ds["d2"] != 1:
+        if ds["d2"] != 1 and not ds.get("same_samples_as"):
             out.append(f"{ds['key']} — {CRITERION_NAMES.get(Criterion.NTK, Criterion.NTK.value)}: {NTK_SKIPPED.format(d2=ds['d2'])}")
     return out
 
@@ -225,17 +239,23 @@ def summary(result) -> list[dict]:
             f = best.fit
             head = (f"width needed grows like n^{f.estimate:.2f} (95% CI [{f.ci[0]:.2f}, {f.ci[1]:.2f}]) — {_exp_words(best)} "
                     f"[{best.criterion.value} threshold, measured]")
+            if _repeats(ds, best.criterion):
+                head += f" — as for {ds['same_samples_as']}: the same samples X, and this threshold does not read the labels"
         else:
             head = "no measured threshold exponent with at least 3 degrees of freedom"
         if result.config.quick:
             head = "quick run: " + head
         lines = [head] + ([quick_note(result, ds, exps)] if result.config.quick else [])
+        if ds.get("same_samples_as"):
+            lines.append(f"label-free thresholds ({', '.join(c.value for c in LABEL_FREE)}) and lambda_min(K_inf): as for {ds['same_samples_as']} "
+                         "(same samples X; only the labels differ)")
+            lam = None
         for e in exps:
-            if e is best or e.fit.ci is None:
+            if e is best or e.fit.ci is None or _repeats(ds, e.criterion):
                 continue
             grey = "" if e.fit.finding else " (greyed: fewer than 3 dof)"
             lines.append(f"{e.criterion.value}: n^{e.fit.estimate:.2f}, 95% CI [{e.fit.ci[0]:.2f}, {e.fit.ci[1]:.2f}] — {_exp_words(e)}{grey}")
-        if ds["d2"] != 1:
+        if ds["d2"] != 1 and not ds.get("same_samples_as"):
             lines.append("ntk: " + NTK_SKIPPED.format(d2=ds["d2"]))
         if lam:
             lines.append(f"lambda_min(K_inf) = {num(lam['lambda_min'])} at n = {feats[-1].n} (condition number {num(lam['condition'])})")

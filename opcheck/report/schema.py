@@ -187,7 +187,8 @@ EXPONENT_RECORD = _obj({
     "note": STR,
 })
 DATASET = _obj({"key": STR, "source": STR, "labels": STR, "d0": INT, "d2": INT, "n_values": {"type": "array", "items": INT},
-                "gd_n_values": {"type": "array", "items": INT}})
+                "gd_n_values": {"type": "array", "items": INT}, "same_samples_as": {"type": ["string", "null"]}},
+               required=["key", "source", "labels", "d0", "d2", "n_values", "gd_n_values"])
 SUMMARY = _obj({"dataset": STR, "source": STR, "labels": STR, "headline": STR, "criterion": {"type": ["string", "null"]},
                 "estimate": {"type": NUM}, "ci": _nullable({"type": "array", "items": {"type": "number"}}),
                 "lines": {"type": "array", "items": STR}})

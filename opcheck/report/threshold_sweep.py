@@ -53,9 +53,14 @@ class ThresholdData:
     sets: dict = field(repr=False, compare=False)  # n -> (X, Y)
     x_hash: dict = field(repr=False, compare=False)  # n -> sha256 of X
 
-    def summary(self) -> dict:
+    @property
+    def samples_id(self) -> tuple:
+        """The samples X at every n of the grid (their hashes): equal for datasets that differ only in labels."""
+        return tuple(sorted(self.x_hash.items()))
+
+    def summary(self, same_samples_as: str | None = None) -> dict:
         return {"key": self.key, "source": self.source, "labels": self.labels, "d0": self.d0, "d2": self.d2,
-                "n_values": list(self.ns), "gd_n_values": list(self.gd_ns)}
+                "n_values": list(self.ns), "gd_n_values": list(self.gd_ns), "same_samples_as": same_samples_as}
 
 
 def threshold_data(key: str, raw: RawSamples, build: Builder, config: ReportConfig) -> ThresholdData:
@@ -123,4 +128,16 @@ def collect(datas: list[ThresholdData], config: ReportConfig, results: dict) -> 
             exps.append(exponent(d.key, c, [r for r in recs if r.criterion == c]))
     settings = {"seeds": config.seeds, "bisection_rel_tol": REL_TOL, "criteria": {c.value: t for c, t in CRITERIA_TEXT.items()},
                 "gd": GDCriterion(config.gd_budget).as_dict(), "caps": {"features_ntk": f"{FEATURES_CAP} n", "gd": f"{GD_CAP} n"}}
-    return ThresholdSweep(tuple(d.summary() for d in datas), tuple(records), tuple(exps), settings)
+    shared = same_samples(datas)
+    return ThresholdSweep(tuple(d.summary(shared[d.key]) for d in datas), tuple(records), tuple(exps), settings)
+
+
+def same_samples(datas: list[ThresholdData]) -> dict[str, str | None]:
+    """Dataset key -> the earlier dataset with the same samples X at every n (None for the first of its X):
+    such datasets differ only in labels and share their label-free thresholds."""
+    first: dict[tuple, str] = {}
+    out = {}
+    for d in datas:
+        owner = first.setdefault(d.samples_id, d.key)
+        out[d.key] = owner if owner != d.key else None
+    return out
