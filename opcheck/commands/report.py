@@ -23,7 +23,7 @@ Thresholds (measured, not extrapolated): for each n of a grid spanning a factor 
 
 Without DATA or --dataset the thresholds run on digits (real), the unit sphere with random labels and with teacher labels (d0 = 16). Work runs on Dask: a local cluster with --jobs workers, or an existing one with --scheduler tcp://HOST:PORT (or OPCHECK_SCHEDULER); --scheduler serial runs in this process. Results do not depend on the workers.
 
-Writes report.html (self-contained), report.md, results.json and the plots as PNG files into --out. About 7 minutes on a quiet 2-core machine (measured 2026-11-29: 413 s); --quick is smaller (not yet measured quiet).
+Writes report.html (self-contained), report.md, results.json and the plots as PNG files into --out. Measured 2026-11-29 on 2 cores shared with other work (load average 4-7): the default 358 s (260 CPU seconds), --quick 44 s (39 CPU seconds); a quiet machine takes less.
 
 Examples:
 
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
         init: Annotated[o.Init, o.choice("--init", panel=NETWORK, help="Init scheme of the width and sample sweeps (the ratio sweep uses the He product).")] = o.Init.lecun,
         constant: o.Constant = 1.0,
         sweeps: Annotated[Optional[str], option("--sweeps", panel=TRAINING, help="Comma list of width, samples, init-ratio to run; or no-NAME to skip one (default: all).")] = None,
-        quick: Annotated[bool, option("--quick", panel=TRAINING, help="Smaller sweeps (n = 100, fewer widths, 100 GD steps).")] = False,
+        quick: Annotated[bool, option("--quick", panel=TRAINING, help="Smaller report: thresholds at 5 values of n up to 800 (GD up to 200), sweeps at n = 100 with fewer widths and 100 GD steps; its summary says which findings it cannot support.")] = False,
         steps: Annotated[Optional[int], option("--steps", panel=TRAINING, help="Gradient-descent steps per point (default 300; --quick 100).")] = None,
         tol: Annotated[float, option("--tol", panel=TRAINING, help="GD 'converged' once h < tol (absolute; ||Y||_F <= 1 after normalisation).")] = 1e-2,
         lr: o.Lr = None,

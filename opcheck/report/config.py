@@ -12,8 +12,10 @@ sweeps (:class:`Plan`).  The grids are geometric:
 * initialization ratio at the He product ``ω1 ω2 = 2/√(d0 d1)`` (theory.md §7), ``--seeds`` seeds each:
   ``ω2/ω1 = 10^{-2..2}`` in decades, at d1 = 2 n.
 
-Sizes were chosen for a default run of about five minutes on 2 cores (measured: 413 s)
-and ``--quick`` in a fraction of that (targets; see benchmarks/bench_report.py).
+Sizes were chosen for a default run within five minutes on 2 cores and ``--quick`` within
+one minute (targets; benchmarks/bench_report.py prints both per part).  Measured 2026-11-29
+with two Dask workers on 2 cores shared with other sessions (load average 4–7): default
+358 s wall, 260 CPU seconds; ``--quick`` 44 s wall, 39 CPU seconds.
 """
 from __future__ import annotations
 
