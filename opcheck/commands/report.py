@@ -23,7 +23,7 @@ Thresholds (measured, not extrapolated): for each n of a grid spanning a factor 
 
 Without DATA or --dataset the thresholds run on digits (real), the unit sphere with random labels and with teacher labels (d0 = 16). Work runs on Dask: a local cluster with --jobs workers, or an existing one with --scheduler tcp://HOST:PORT (or OPCHECK_SCHEDULER); --scheduler serial runs in this process. Results do not depend on the workers.
 
-Writes report.html (self-contained), report.md, results.json and the plots as PNG files into --out. Measured 2026-11-29 on 2 cores shared with other work (load average 4-7): the default 358 s (260 CPU seconds), --quick 44 s (39 CPU seconds); a quiet machine takes less.
+Writes report.html (self-contained), report.md, results.json and the plots as PNG files into --out. Measured 2026-11-29 on 2 cores, 2 workers, other load about 2: the default 113 s (214 CPU seconds), --quick 20 s (35 CPU seconds); longer when other work shares the cores (default 358 s at load 4-7).
 
 Examples:
 

@@ -14,8 +14,8 @@ sweeps (:class:`Plan`).  The grids are geometric:
 
 Sizes were chosen for a default run within five minutes on 2 cores and ``--quick`` within
 one minute (targets; benchmarks/bench_report.py prints both per part).  Measured 2026-11-29
-with two Dask workers on 2 cores shared with other sessions (load average 4–7): default
-358 s wall, 260 CPU seconds; ``--quick`` 44 s wall, 39 CPU seconds.
+with two Dask workers on 2 cores, other load about 2: default 113 s wall, 214 CPU seconds;
+``--quick`` 20 s wall, 35 CPU seconds (at load 4–7: 358 s and 44 s).
 """
 from __future__ import annotations
 
