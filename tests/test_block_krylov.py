@@ -118,3 +118,23 @@ def test_certificate_when_the_trace_margin_exceeds_lambda_min():
     lo, by = certify.lower_end(true_min, store, 1e-20, 0.0, psd=True)
     print(f"certified lo {lo:.6g} <= lambda_min {true_min:.6g}")
     assert 0.0 < lo <= true_min and lo > 0.5 * true_min
+
+
+def test_breakdown_at_the_first_shift_retries_larger_shifts(monkeypatch):
+    """fl(G) slightly indefinite (λ_min = −1e-13·λ_max, as rounding can leave a singular Gram): G + NελmaxI breaks
+    down, a 16x larger shift factorises, and the shift-inverted estimate keeps ~1e-15·λ_max absolute accuracy
+    (the cI − G fall-back would only give ~1e-12·λ_max)."""
+    N = 300
+    spectrum = np.concatenate([[-1e-13], np.linspace(0.1, 1.0, N - 1)])
+    G = _matrix(N, spectrum, seed=13)
+    true_min = linalg.eigvalsh(G)[0]
+    store = SymmetricStore(G.copy())
+    assert not store.factor(-N * spectra.EPS * 1.0)  # the first shift breaks down
+    store.restore()
+    ext = spectra.store_extremes(store, seed=0)
+    store.restore()
+    monkeypatch.setattr(spectra, "SHIFT_RETRIES", 0)  # the former path: straight to cI − G
+    old = spectra.store_extremes(store, seed=0)
+    print(f"residual of the lambda_min pair: {ext.residual_min:.2e} with the retried shift, {old.residual_min:.2e} by cI - G")
+    assert ext.residual_min <= 1e-14 < old.residual_min
+    assert ext.lambda_min == 0.0 and "numerical resolution" in ext.note  # below the resolution: reported as 0, with why

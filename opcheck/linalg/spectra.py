@@ -45,6 +45,7 @@ FORMED_TOL = 1e-10  # Ritz tolerance on a formed G: the certified ends come from
 MATRIX_FREE_PRODUCTS = 2000  # per matrix-free Lanczos run: past this the interval, not more products, carries the answer
 MAX_RTOL = 1e-9  # λ_max is certified by a Cholesky of tI − G when cheaper bounds are wider than this
 EPS = np.finfo(np.float64).eps
+SHIFT_RETRIES = 4  # larger shifts tried when G + sI breaks down (16x each)
 BLOCK_FROM = 4000  # formed orders from which block Lanczos replaces ARPACK (the matrix no longer sits in cache)
 BLOCK_MAX_PRODUCTS = 1200  # columns for a block run before ARPACK takes over from its best vector
 
@@ -194,8 +195,8 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         top_of = _block_top(store, N, seed) if getattr(store, "block_products", False) and N >= BLOCK_FROM else _top
         top = top_of(store.matvec, N, v0, FORMED_TOL)
         est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
-        shift = N * EPS * abs(est_max)
-        if store.factor(-shift):
+        shift = _positive_definite_shift(store, N * EPS * abs(est_max))
+        if shift is not None:
             low = top_of(store.solve, N, v0, FORMED_TOL)
             est_min = 1.0 / low.value - shift
         else:  # G + shift I is not positive definite: λ_min is in the rounding floor
@@ -293,6 +294,22 @@ def singular_extremes(M: np.ndarray, seed: int = 0) -> Extremes:
 
 
 matrix_singular_extremes = singular_extremes  # the historical name
+
+
+def _positive_definite_shift(store, shift: float) -> float | None:
+    """A shift s for which ``G + sI`` factorises (the factor is left in the store), or None.
+
+    Start at ``N ε λ_max``; a breakdown there means the Cholesky's own rounding
+    (≈ γ_N‖|R|ᵀ|R|‖, at order 20 000 comparable with λ_min itself) is larger, so the
+    shift grows 16-fold up to ``SHIFT_RETRIES`` times.  Any s > −λ_min gives the same
+    λ_min = 1/θ − s exactly in exact arithmetic; a larger s only costs digits
+    ≈ tol·(λ_min + s) — far fewer than the ``cI − G`` fall-back loses (tol·c).
+    """
+    for _ in range(SHIFT_RETRIES + 1):
+        if store.factor(-shift):
+            return shift
+        shift *= 16.0
+    return None
 
 
 def _block_top(store, N: int, seed: int) -> Callable[..., Eigenpair]:
