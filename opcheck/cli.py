@@ -206,6 +206,10 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app; the exit status follows the table above."""
+    if argv is None:  # the real command line (console script or python -m opcheck), not a test's call
+        from opcheck._runtime import blas_guard
+
+        blas_guard.allow_restart()
     app(args=argv, prog_name="opcheck")
 
 

@@ -46,3 +46,41 @@ def test_own_threads_do_not_count_as_other_load(monkeypatch):
 def test_own_load_is_a_cpu_count():
     x = sum(i * i for i in range(200_000))  # some CPU time of our own
     assert x > 0 and 0.0 <= threads.own_load() <= threads._cpus()
+
+
+def test_fast_kernel_restart_only_where_safe_and_worth_it(monkeypatch):
+    """The console process restarts on the machine's own BLAS kernel only when opcheck chose Haswell itself, the
+    largest dense order is <= SAFE_ORDER (large orders crash the AVX-512 kernels) and the work pays for a start."""
+    from opcheck._runtime import blas_guard as g
+
+    monkeypatch.setattr(g, "APPLIED", True)
+    monkeypatch.setattr(g, "_restart_allowed", True)
+    argv, env = g.fast_kernel_restart(10_000, 1e12)
+    assert argv[1:3] == ["-m", "opcheck"] and env["OPCHECK_KEEP_BLAS_KERNEL"] == "1" and "OPENBLAS_CORETYPE" not in env
+    assert g.fast_kernel_restart(g.SAFE_ORDER + 1, 1e13) is None  # would crash
+    assert g.fast_kernel_restart(1_000, 1e9) is None  # start-up would cost more than it saves
+    monkeypatch.setattr(g, "_restart_allowed", False)  # a test's or a library's call, not the console process
+    assert g.fast_kernel_restart(10_000, 1e12) is None
+    monkeypatch.setattr(g, "_restart_allowed", True)
+    monkeypatch.setattr(g, "APPLIED", False)  # the user chose the kernel (or numpy came first)
+    assert g.fast_kernel_restart(10_000, 1e12) is None
+
+
+def test_console_verify_restarts_itself(tmp_path):
+    """Through the console entry point with the thresholds lowered: the process execs `python -m opcheck verify …`
+    (the code after main() never runs) and that child writes the result."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import opcheck._runtime.blas_guard as g\n"
+        "g.APPLIED, g.RESTART_FLOPS = True, 0.0\n"
+        "from opcheck.cli import main\n"
+        f"sys.argv = ['opcheck', 'verify', '--dataset', 'sphere', '--n', '40', '--d0', '5', '--width', '60', '--json']\n"
+        "try:\n    main()\nfinally:\n    print('NO RESTART')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert "NO RESTART" not in res.stdout, res.stdout[-500:]
+    assert json.loads(res.stdout)["data"]["n"] == 40, res.stderr[-500:]

@@ -1,21 +1,32 @@
-"""Work around an OpenBLAS crash before numpy loads it.
+"""Work around an OpenBLAS crash before numpy loads it, without paying for it where it cannot happen.
 
 OpenBLAS 0.3.30–0.3.31 (the builds shipped in numpy 2.4 and scipy 1.17 wheels)
-segfaults in its SkylakeX ``dsyrk``/``dpotrf`` kernels once the order exceeds
-about 12 000 on some AVX-512 machines — exactly the Gram sizes opcheck builds
-(d2·n = 17 970 for the full digits data crashes ``S.T @ S`` and ``cho_factor``).
-The Haswell (AVX2) kernels are unaffected and, measured on this project's
-machine, as fast for these BLAS-3 calls (75 vs 59 GFLOP/s for a 4000² GEMM).
+segfaults in its SkylakeX ``dsyrk``/``dpotrf`` kernels at large orders on some
+AVX-512 machines — exactly the Gram sizes opcheck builds (d2·n = 17 970 for the
+full digits data crashes ``S.T @ S`` and ``cho_factor``; on this project's
+machine order 18 000 crashes, 14 000 does not).  The Haswell (AVX2) kernels are
+unaffected but, measured on the same machine on a quiet day, half as fast:
+``dsyrk`` 53–59 vs 90–107 GFLOP/s, ``dpotrf`` 51–62 vs 77–94, GEMM 52 vs 107–110.
 
 So, when opcheck is imported before numpy (the console script), on x86-64 with
 AVX-512 and AVX2, and the user has not chosen a kernel, opcheck sets
-``OPENBLAS_CORETYPE=Haswell``.  ``OPCHECK_KEEP_BLAS_KERNEL=1`` opts out.
+``OPENBLAS_CORETYPE=Haswell`` (:func:`apply`).  ``OPCHECK_KEEP_BLAS_KERNEL=1``
+opts out.  The command line then gets the fast kernel back where it is safe and
+worth a second start (:func:`fast_kernel_restart`): once the run's largest dense
+order is known to be at most ``SAFE_ORDER`` and its dense work at least
+``RESTART_FLOPS``, the process replaces itself (``exec``) by the same command with
+the machine's own kernel — ≈ 0.3 s of start-up against ≈ flops / 1e11 s saved.
 """
 from __future__ import annotations
 
 import os
 import platform
 import sys
+
+SAFE_ORDER = 12_000  # largest dense order run on the machine's own (AVX-512) kernel
+RESTART_FLOPS = 1e11  # dense work from which a second start pays (≈ 1 s at the Haswell kernel's rate)
+APPLIED = False  # whether apply() set the Haswell kernel in this process
+_restart_allowed = False
 
 
 def _cpu_flags() -> set[str]:
@@ -37,6 +48,29 @@ def apply() -> bool:
         return False
     flags = _cpu_flags()
     if "avx512f" in flags and "avx2" in flags:
+        global APPLIED
         os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+        APPLIED = True
         return True
     return False
+
+
+def allow_restart() -> None:
+    """Called by the console entry point only: this process is ``opcheck …`` and may ``exec`` itself."""
+    global _restart_allowed
+    _restart_allowed = True
+
+
+def fast_kernel_restart(max_order: int, flops: float) -> tuple[list[str], dict[str, str]] | None:
+    """(argv, environment) to re-run this command on the machine's own kernel, or None to go on as is.
+
+    Only in the console process (:func:`allow_restart`), only when :func:`apply` chose
+    Haswell here, the largest dense order is ≤ ``SAFE_ORDER`` and the dense work is ≥
+    ``RESTART_FLOPS``.  The new process has ``OPCHECK_KEEP_BLAS_KERNEL=1``, so it
+    never restarts again.
+    """
+    if not (_restart_allowed and APPLIED) or max_order > SAFE_ORDER or flops < RESTART_FLOPS:
+        return None
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    env["OPCHECK_KEEP_BLAS_KERNEL"] = "1"
+    return [sys.executable, "-m", "opcheck", *sys.argv[1:]], env

@@ -100,6 +100,7 @@ def run_verify_pipeline(raw, opts: VerifyOptions, *, params=None, stage: Stage |
     ds = build_dataset(raw, n=opts.n, labels=opts.labels, d2=d2, normalize=opts.normalize, seed=cfg.seed, activation=cfg.activation,
                        init=cfg.init, width=cfg.width, omega1=cfg.omega1, omega2=cfg.omega2, standardize=opts.standardize,
                        offer_no_normalize=offer_no_normalize)
+    _restart_on_fast_kernel(ds, cfg, params)
     hyp = run_verify(ds, cfg, params=params, progress=stage)
     concl = None
     if opts.train:
@@ -108,6 +109,25 @@ def run_verify_pipeline(raw, opts: VerifyOptions, *, params=None, stage: Stage |
             concl = check_conclusions(hyp, activation=cfg.activation, steps=opts.steps, lr=opts.lr, tol=opts.tol, layers=opts.train_layers,
                                       seed=cfg.seed, sigma_points=opts.sigma_points, progress=on_step, stage=on_stage)
     return VerifyRun(combined_report(hyp, concl), hyp, concl)
+
+
+def _restart_on_fast_kernel(ds, cfg, params) -> None:
+    """Re-run this command on the machine's own BLAS kernel when that is safe and pays
+    (:func:`opcheck._runtime.blas_guard.fast_kernel_restart`): the Jacobian Gram (order d2·n,
+    ≈ order²·d1 flops to form, ≈ order³ for its factorisations) is the dense work."""
+    import os
+    import sys
+
+    from opcheck._runtime import blas_guard
+    from opcheck.checks.hypotheses import resolve_width
+
+    order = ds.d2 * ds.n
+    d1 = resolve_width(ds, cfg, params)
+    restart = blas_guard.fast_kernel_restart(order, float(order) ** 2 * d1 + float(order) ** 3)
+    if restart is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(restart[0][0], restart[0], restart[1])  # pragma: no cover - replaces the process (tested by subprocess)
 
 
 def run_bound(req, *, data: str | Path | None = None, dataset: str | None = None, seed: int = 0):
