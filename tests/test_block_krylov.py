@@ -138,3 +138,20 @@ def test_breakdown_at_the_first_shift_retries_larger_shifts(monkeypatch):
     print(f"residual of the lambda_min pair: {ext.residual_min:.2e} with the retried shift, {old.residual_min:.2e} by cI - G")
     assert ext.residual_min <= 1e-14 < old.residual_min
     assert ext.lambda_min == 0.0 and "numerical resolution" in ext.note  # below the resolution: reported as 0, with why
+
+
+def test_streamed_row_sums_equal_the_held_arrays_ones():
+    """bench_scale's streamed formation bound uses the same |J||J|ᵀ1 as the held-array path (chunks of 7 units)."""
+    from opcheck.linalg import gram, gram_error
+    from opcheck.linalg.streamed_gram import streamed_abs_row_sums
+    from opcheck.model.activations import get_activation
+
+    rng = np.random.default_rng(14)
+    n, d0, d1, d2 = 25, 4, 30, 2
+    X, W, V = rng.standard_normal((d0, n)), rng.standard_normal((d1, d0)), rng.standard_normal((d2, d1))
+    act = get_activation("gelu")
+    A, B = act.phi_and_dphi(W @ X)
+    held = gram_error.FormationErrors(V, A, B, X)
+    rows = streamed_abs_row_sums(gram.StreamedFactors(W, X, act.phi_and_dphi, 7), V, X)
+    np.testing.assert_allclose(rows, held.row_w + held.row_v[None, :], rtol=1e-12)
+    assert np.max(rows) < held.frob_w + d2 * held.frob_a  # the row-sum bound is the tighter one here
