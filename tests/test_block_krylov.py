@@ -95,7 +95,7 @@ def test_shared_formation_errors_equal_the_per_block_bounds(d2):
     n, d0, d1 = 30, 5, 40
     X, V = rng.standard_normal((d0, n)), rng.standard_normal((d2, d1))
     A, B = rng.standard_normal((d1, n)), rng.standard_normal((d1, n))
-    shared = gram_error.FormationErrors(V, A, B, X)
+    shared = gram_error.FormationErrors.of(V, A, B, X)
     for block in ("both", "first", "second"):
         Vb = V[:1] if block == "second" else V
         one = gram_error.formation_error(block, Vb, A, B, X)
@@ -141,9 +141,8 @@ def test_breakdown_at_the_first_shift_retries_larger_shifts(monkeypatch):
 
 
 def test_streamed_row_sums_equal_the_held_arrays_ones():
-    """bench_scale's streamed formation bound uses the same |J||J|ᵀ1 as the held-array path (chunks of 7 units)."""
+    """bench_scale's streamed formation bound uses the same |J||J|ᵀ1 and ‖J‖_F² as the held-array path (chunks of 7 units)."""
     from opcheck.linalg import gram, gram_error
-    from opcheck.linalg.streamed_gram import streamed_abs_row_sums
     from opcheck.model.activations import get_activation
 
     rng = np.random.default_rng(14)
@@ -151,7 +150,14 @@ def test_streamed_row_sums_equal_the_held_arrays_ones():
     X, W, V = rng.standard_normal((d0, n)), rng.standard_normal((d1, d0)), rng.standard_normal((d2, d1))
     act = get_activation("gelu")
     A, B = act.phi_and_dphi(W @ X)
-    held = gram_error.FormationErrors(V, A, B, X)
-    rows = streamed_abs_row_sums(gram.StreamedFactors(W, X, act.phi_and_dphi, 7), V, X)
-    np.testing.assert_allclose(rows, held.row_w + held.row_v[None, :], rtol=1e-12)
+    held = gram_error.FormationErrors.of(V, A, B, X)
+    streamed = gram_error.FormationErrors(V, X, gram.StreamedFactors(W, X, act.phi_and_dphi, 7))
+    np.testing.assert_allclose(streamed.row_w + streamed.row_v[None, :], held.row_w + held.row_v[None, :], rtol=1e-12)
+    np.testing.assert_allclose([streamed.frob_w, streamed.frob_a], [held.frob_w, held.frob_a], rtol=1e-12)
+    rows = held.row_w + held.row_v[None, :]
     assert np.max(rows) < held.frob_w + d2 * held.frob_a  # the row-sum bound is the tighter one here
+    # and the rows are |J|(|J|ᵀ1) of the explicit Jacobian (rows ordered (k, a), columns (W, V))
+    from oracles import explicit_jacobian
+
+    J = np.abs(explicit_jacobian(W, V, X, act.phi, act.dphi))
+    np.testing.assert_allclose(rows.ravel(), J @ (J.T @ np.ones(J.shape[0])), rtol=1e-12)

@@ -20,7 +20,8 @@ thick restart in the spirit of Krylov–Schur, Stewart 2001):
    a symmetric operator: the residual bounds the distance of θ to an eigenvalue).
 3. Converged when ‖Mu − θu‖ ≤ tol·|θ| (the criterion ARPACK uses).  Else the next
    block is the newest images orthogonalised twice against Q (CGS2) and
-   QR-factorised; columns that vanish (an invariant subspace) are dropped.
+   orthonormalised through their small Gram matrix; directions that vanish (an
+   invariant subspace) are dropped.
 4. When the basis reaches its cap, it is replaced by the ``keep`` leading Ritz
    vectors and their images (exact in exact arithmetic, no product needed) and the
    next block by their residuals.

@@ -20,6 +20,7 @@ The same absolute products bound the matrix-free quantities: the rounding of
 from __future__ import annotations
 
 import math
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -80,10 +81,8 @@ def frobenius_sq(block: str, V, A, B, X) -> float:
 
 
 def abs_gram_norm(block: str, V, A, B, X) -> float:
-    """An upper bound on ``‖ |J||J|ᵀ ‖₂`` (≥ ‖J Jᵀ‖₂ too)."""
-    ones = np.ones((V.shape[0], X.shape[1]))
-    row = abs_product(block, V, A, B, X, *abs_transpose_product(block, V, A, B, X, ones))
-    return min(frobenius_sq(block, V, A, B, X), inflate(float(np.max(row)), 3 * (A.shape[0] + X.shape[0] + X.shape[1] + V.shape[0])))
+    """An upper bound on ``‖ |J||J|ᵀ ‖₂`` (≥ ‖J Jᵀ‖₂ too): ``min(‖J‖_F², max(|J||J|ᵀ1))``."""
+    return FormationErrors.of(V, A, B, X).abs_gram_norm(block)
 
 
 def inner_length(block: str, d0: int, d1: int) -> int:
@@ -93,30 +92,51 @@ def inner_length(block: str, d0: int, d1: int) -> int:
 
 def formation_error(block: str, V, A, B, X) -> float:
     """Bound on ``‖fl(G) − G‖₂`` for the block's Gram as :mod:`opcheck.linalg.gram` forms it."""
-    return gamma(inner_length(block, X.shape[0], A.shape[0])) * abs_gram_norm(block, V, A, B, X) * SAFETY
+    return FormationErrors.of(V, A, B, X)(block)
 
 
 class FormationErrors:
-    """:func:`formation_error` for every block from one pair of absolute passes.
+    """:func:`formation_error` for every block from one pair of absolute passes over the factors.
 
     ``|J||J|ᵀ 1`` splits by layer: ``M_W 1`` (d2 × n, from the W-part) and
     ``M_V 1``, whose rows are all ``|A|ᵀ(|A| 1)`` (n).  The full Gram's row sums are
     their sum and the V-block's (``AᵀA``) the latter, so the three blocks verify asks
-    for cost the passes of one; the Frobenius norms split the same way.
+    for cost the passes of one; the Frobenius norms split the same way and are summed
+    on the first pass.  The factors come as chunks of hidden units
+    (:data:`opcheck.linalg.gram.Chunks`): held arrays (:meth:`of`) or evaluated from W
+    chunk by chunk (the streamed path at large n, where A and B are never whole).
     """
 
-    def __init__(self, V, A, B, X):
-        self.d0, self.d1, self.d2 = X.shape[0], A.shape[0], V.shape[0]
-        ones = np.ones((self.d2, X.shape[1]))
-        self.row_w = abs_product("first", V, A, B, X, *abs_transpose_product("first", V, A, B, X, ones))
-        absA = np.abs(A)
-        self.row_v = absA.T @ (absA @ np.ones(X.shape[1]))
-        self.frob_w = float(np.sum(V * V, axis=0) @ ((B * B) @ np.sum(X * X, axis=0)))
-        self.frob_a = float(np.sum(A * A))
-        self._terms = (A.size, X.size, V.size, A.shape[0] + X.shape[0] + X.shape[1] + V.shape[0])
+    def __init__(self, V, X, chunks: Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]]):
+        self.d0, self.d1, self.d2 = X.shape[0], V.shape[1], V.shape[0]
+        n = X.shape[1]
+        absX, absV = np.abs(X), np.abs(V)
+        v2, x2 = np.sum(V * V, axis=0), np.sum(X * X, axis=0)
+        gW = np.zeros((self.d1, self.d0))  # |J_W|ᵀ 1
+        gV = np.zeros(self.d1)  # each row of |J_V|ᵀ 1: Σ_a |A_ja|
+        self.frob_w = self.frob_a = 0.0
+        col = absV.T @ np.ones(self.d2)
+        for c, A, B in chunks():
+            absB = np.abs(B)
+            gW[c] = (col[c, None] * absB) @ absX.T
+            gV[c] = np.abs(A) @ np.ones(n)
+            self.frob_w += float(v2[c] @ ((B * B) @ x2))
+            self.frob_a += float(np.sum(A * A))
+        self.row_w = np.zeros((self.d2, n))
+        self.row_v = np.zeros(n)
+        for c, A, B in chunks():
+            self.row_w += absV[:, c] @ (np.abs(B) * (gW[c] @ absX))
+            self.row_v += gV[c] @ np.abs(A)
+        self._terms = (self.d1 * n, X.size, V.size, self.d1 + self.d0 + n + self.d2)
+
+    @classmethod
+    def of(cls, V, A, B, X) -> FormationErrors:
+        """From held factors A = φ(WX), B = φ'(WX), in chunks of ``CHUNK`` hidden units."""
+        d1 = A.shape[0]
+        return cls(V, X, lambda: ((c, A[c], B[c]) for c in _chunks(d1)))
 
     def abs_gram_norm(self, block: str) -> float:
-        """Upper bound on ``‖ |J||J|ᵀ ‖₂`` for the block (same value as :func:`abs_gram_norm`)."""
+        """Upper bound on ``‖ |J||J|ᵀ ‖₂`` for the block: ``min(‖J‖_F², max(|J||J|ᵀ1))``, inflated for rounding."""
         size_a, size_x, size_v, dims = self._terms
         with_w, with_v = _parts(block)
         frob = (self.frob_w if with_w else 0.0) + ((self.d2 if with_w else 1) * self.frob_a if with_v else 0.0)
@@ -125,7 +145,7 @@ class FormationErrors:
         return min(frob, inflate(float(np.max(rows)), 3 * dims + 2))
 
     def __call__(self, block: str) -> float:
-        """Bound on ``‖fl(G) − G‖₂`` for the block's Gram (:func:`formation_error`)."""
+        """Bound on ``‖fl(G) − G‖₂`` for the block's Gram: ``γ_m ‖|J||J|ᵀ‖₂`` (module docstring)."""
         return gamma(inner_length(block, self.d0, self.d1)) * self.abs_gram_norm(block) * SAFETY
 
 

@@ -143,7 +143,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
     share = "second" in wanted and "both" in wanted
     formed = {b: plans[b].path is GramPath.FORMED_LOCAL for b in wanted}
     src = gram.array_chunks(A, B)
-    ferrs = gram_error.FormationErrors(V, A, B, X) if any(formed.values()) else None
+    ferrs = gram_error.FormationErrors(V, X, src) if any(formed.values()) else None
     out: dict[str, spectra.Extremes] = {}
     H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)
     AtA: np.ndarray | None = None
@@ -189,14 +189,15 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
     limit = plans[blocks[0]].budget_bytes / workers
     spill = None if address else float(shutil.disk_usage(spill_dir).free)
 
+    ferrs = gram_error.FormationErrors.of(V, A, B, X)
+
     def run(block: str, plan: GramPlan, client=None) -> None:
         say(plan.summary())
         if plan.path is GramPath.MATRIX_FREE:
             ext = _local_extremes(V, A, B, X, [block], seed, {block: plan})[block]
         else:
-            Vb = V[:1] if block == "second" else V
             with distributed_gram.BlockedGram(client, V, A, B, X, block, plan.chunk) as blocked:
-                ext = spectra.store_extremes(blocked, seed, gram_error.formation_error(block, Vb, A, B, X), method=spectra.Method.DISTRIBUTED,
+                ext = spectra.store_extremes(blocked, seed, ferrs(block), method=spectra.Method.DISTRIBUTED,
                                              **_certificates(block))
         out[block] = dataclasses.replace(ext, note="; ".join(x for x in (plan.summary(), ext.note) if x))
 

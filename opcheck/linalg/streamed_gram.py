@@ -6,7 +6,8 @@ one chunk of hidden units at a time (:class:`opcheck.linalg.gram.StreamedFactors
 twice — once for the W-block ``K ⊙ Σ_c S_cᵀS_c``, once for the V-block ``AᵀA``
 accumulated on top (both BLAS ``dsyrk`` with β = 1 into the same Fortran array).
 The rounding bound of the formation uses ``min(‖J‖_F², max(|J||J|ᵀ1))``
-(:mod:`.gram_error`): the first summed on the same passes, the second from two more.  Then :func:`opcheck.linalg.spectra.store_extremes` certifies λ_min
+(:class:`.gram_error.FormationErrors`, two more streamed passes: at n = d1 = 20 000
+the Frobenius bound alone exceeded λ_min(J Jᵀ)).  Then :func:`opcheck.linalg.spectra.store_extremes` certifies λ_min
 (two Cholesky factorisations in place) — the exact path, not a floor or an estimate.
 
 Before anything is allocated, :func:`plan` predicts the peak resident memory
@@ -16,14 +17,13 @@ and refuses when the budget cannot hold it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from opcheck._runtime import memory
 from opcheck.linalg import gram, spectra
-from opcheck.linalg.gram_error import inner_length
-from opcheck.linalg.intervals import SAFETY, gamma, inflate
+from opcheck.linalg.gram_error import FormationErrors
 from opcheck.linalg.symmetric_store import SymmetricStore
 
 
@@ -60,24 +60,6 @@ def plan(n: int, d1: int, d2: int, chunk: int = gram.CHUNK) -> StreamPlan:
     return p
 
 
-class _FrobeniusTally:
-    """Wraps a chunk source and sums ``‖J‖_F²`` over the chunks it yields (A part and W part)."""
-
-    def __init__(self, src: gram.Chunks, V: np.ndarray, X: np.ndarray):
-        self.src, self.v2, self.x2 = src, np.sum(V * V, axis=0), np.sum(X * X, axis=0)
-        self.d2 = V.shape[0]
-        self.w_part = self.a_part = 0.0
-        self.terms = 0
-
-    def __call__(self) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
-        self.w_part = self.a_part = 0.0
-        for c, A, B in self.src():
-            self.w_part += float(self.v2[c] @ ((B * B) @ self.x2))
-            self.a_part += self.d2 * float(np.sum(A * A))
-            self.terms += 2 * A.size
-            yield c, A, B
-
-
 def streamed_jacobian_extremes(
     W: np.ndarray,
     V: np.ndarray,
@@ -91,36 +73,8 @@ def streamed_jacobian_extremes(
     d1, d0 = W.shape
     d2, n = V.shape[0], X.shape[1]
     p = plan(n, d1, d2, chunk)
-    tally = _FrobeniusTally(gram.StreamedFactors(W, X, phi_and_dphi, chunk), V, X)
-    H = gram.form_w_block(gram.new_gram(d2 * n), V, tally, X)
-    w_part = tally.w_part
-    H = gram.add_v_block(H, d2, tally)
-    fro2 = inflate(w_part + tally.a_part, tally.terms + X.size)
-    rows = inflate(float(np.max(streamed_abs_row_sums(gram.StreamedFactors(W, X, phi_and_dphi, chunk), V, X))),
-                   3 * (d1 + d0 + n + d2) + 2)
-    ferr = gamma(inner_length("both", d0, d1)) * min(fro2, rows) * SAFETY
+    src = gram.StreamedFactors(W, X, phi_and_dphi, chunk)
+    H = gram.form_w_block(gram.new_gram(d2 * n), V, src, X)
+    H = gram.add_v_block(H, d2, src)
+    ferr = FormationErrors(V, X, src)("both")  # two more streamed passes: |J||J|ᵀ1 and ‖J‖_F²
     return spectra.store_extremes(SymmetricStore(H), seed, ferr, tight_max=tight_max), p
-
-
-def streamed_abs_row_sums(src: gram.Chunks, V: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``|J|(|J|ᵀ 1)`` (d2 × n), the row sums of ``|J||J|ᵀ``, from two streamed passes over the chunks.
-
-    The Frobenius bound ``‖J‖_F² = tr(J Jᵀ)`` exceeds ``‖|J||J|ᵀ‖₂ ≤ max(|J||J|ᵀ 1)``
-    by up to the order: at n = d1 = 20 000 the formation bound from it (≈ 7e-6) was
-    larger than λ_min(J Jᵀ) itself.  The same products as
-    :func:`opcheck.linalg.gram_error.abs_transpose_product` / ``abs_product``, one chunk
-    of hidden units at a time (A and B are evaluated twice more; O(d1·n·d0) work).
-    """
-    d2, n = V.shape[0], X.shape[1]
-    absX, absV = np.abs(X), np.abs(V)
-    gW = np.zeros((V.shape[1], X.shape[0]))
-    gV = np.zeros((d2, V.shape[1]))
-    ones = np.ones((d2, n))
-    for c, A, B in src():
-        gW[c] = ((absV[:, c].T @ ones) * np.abs(B)) @ absX.T
-        gV[:, c] = ones @ np.abs(A).T
-    out = np.zeros((d2, n))
-    for c, A, B in src():
-        out += absV[:, c] @ (np.abs(B) * (gW[c] @ absX))
-        out += gV[:, c] @ np.abs(A)
-    return out
