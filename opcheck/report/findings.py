@@ -263,7 +263,7 @@ def summary(result) -> list[dict]:
             th = result.width.hypotheses
             lines.append(f"hypotheses at n = {result.width.n}: " + (
                 f"every measured hypothesis holds from d1 = {num(th.width)}" if th.kind == "measured" else
-                f"not all hold at any measured width ({th.kind}{'; EXTRAPOLATED to d1 ~ ' + num(th.width) if th.width else ''})"))
+                "not all hold at any measured width" + (f"; EXTRAPOLATED to d1 ~ {num(th.width)}" if th.width else f" ({th.kind})")))
         out.append({"dataset": ds["key"], "source": ds["source"], "labels": ds["labels"], "headline": head,
                     "criterion": best.criterion.value if best else None, "estimate": best.fit.estimate if best else None,
                     "ci": list(best.fit.ci) if best else None, "lines": lines})
