@@ -35,6 +35,7 @@ from typing import Callable
 
 import numpy as np
 
+from opcheck._runtime import threads
 from opcheck.linalg.lanczos import Eigenpair
 
 BLOCK = 16  # columns per block: at N ~ 1e4 a 16-column pass costs ~1.5-3x a single vector
@@ -79,7 +80,8 @@ def top_eigenpair(apply: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndar
     products, history = m, []
     converged = False
     while True:
-        w, Y = np.linalg.eigh(0.5 * (T + T.T))
+        with threads.serial():  # order ≤ 400: latency-bound
+            w, Y = np.linalg.eigh(0.5 * (T + T.T))
         theta = float(w[-1])
         u, Mu = Qb[:, :m] @ Y[:, -1], Mb[:, :m] @ Y[:, -1]
         residual = float(np.linalg.norm(Mu - theta * u))
@@ -129,7 +131,8 @@ def _orth(Z: np.ndarray, basis: np.ndarray) -> np.ndarray:
     for _ in range(2):
         if basis.shape[1]:
             Z -= basis @ (basis.T @ Z)
-        s, U = np.linalg.eigh(Z.T @ Z)
+        with threads.serial():
+            s, U = np.linalg.eigh(Z.T @ Z)
         keep = s > (1e-10 * scale) ** 2
         if not np.any(keep):
             return Z[:, :0]

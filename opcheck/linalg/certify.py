@@ -113,6 +113,24 @@ def _shifted_cholesky_bound(store: SymmetricStore, estimate: float, slack: float
     return None
 
 
+def shift_below_floor(store: SymmetricStore, floor: float, formation_error: float) -> float | None:
+    """A shift s < λ_min(fl G) for a certified ``floor ≤ λ_min(G_exact)``: ``G − sI`` should factorise.
+
+    ``λ_min(fl G) ≥ floor − formation_error``; s backs off a further 1 % of the floor or
+    four times the rounding the factor usually needs (γ_{N+1}·max h_ii), whichever is
+    larger, so a breakdown (which costs one wasted factorisation) is unlikely.  None
+    when nothing positive is left.
+    """
+    top = max(abs(float(np.max(store.diag))), abs(float(np.min(store.diag))))
+    s = floor - formation_error - max(0.01 * floor, 4.0 * gamma(store.N + 1) * top * SAFETY)
+    return s if s > 0 else None
+
+
+def certified_after(store: SymmetricStore, s: float) -> float:
+    """The lower bound on λ_min(stored G) that the factor now in the store (of ``G − sI``) proves."""
+    return _certified_after(store, s)
+
+
 def _certified_after(store: SymmetricStore, s: float) -> float:
     """The lower bound a successful factorisation at shift s proves (rigorous rounding margin of the factor)."""
     margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY

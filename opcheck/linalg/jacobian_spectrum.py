@@ -166,7 +166,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
                 H = gram.add_v_block(H, d2, src, AtA)
                 AtA = None
             store = SymmetricStore(H)
-            out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block))
+            out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block), floor=_v_block_floor(block, out))
             H = store.restore() if block == "first" and "both" in wanted else None
         else:
             out[block] = spectra.operator_extremes(
@@ -215,6 +215,12 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
         for block in blocks:
             run(block, gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill, reserve=reserve), client)
     return out
+
+
+def _v_block_floor(block: str, done: dict[str, spectra.Extremes]) -> float | None:
+    """The certified ``λ_min(J Jᵀ) ≥ λ_min(AᵀA)`` for block ``both`` once the V-block is done (else None)."""
+    iv = done["second"].lambda_min_interval if block == "both" and "second" in done else None
+    return float(iv.lo) if iv is not None and iv.lo > 0 else None
 
 
 def _certificates(block: str) -> dict[str, bool]:

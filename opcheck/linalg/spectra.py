@@ -46,6 +46,7 @@ MATRIX_FREE_PRODUCTS = 2000  # per matrix-free Lanczos run: past this the interv
 MAX_RTOL = 1e-9  # λ_max is certified by a Cholesky of tI − G when cheaper bounds are wider than this
 EPS = np.finfo(np.float64).eps
 SHIFT_RETRIES = 4  # larger shifts tried when G + sI breaks down (16x each)
+FLOOR_ENOUGH = 0.1  # no certificate factorisation when a known floor is ≥ (1 − this)·estimate (σ_min within 5 %)
 BLOCK_FROM = 4000  # formed orders from which block Lanczos replaces ARPACK (the matrix no longer sits in cache)
 BLOCK_MAX_PRODUCTS = 1200  # columns for a block run before ARPACK takes over from its best vector
 
@@ -132,9 +133,15 @@ def _value_and_note(iv: SpectralInterval, resolution: float) -> tuple[float, str
     return iv.value, ""
 
 
-def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool = True) -> SpectralInterval:
+def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool = True,
+                  floor_lo: float | None = None, floor: float | None = None) -> SpectralInterval:
+    """Certified λ_min interval: Rayleigh above; below, the shift-invert factor's own bound ``floor_lo``
+    when it or the caller's ``floor`` (which the caller applies itself) is within ``FLOOR_ENOUGH`` of
+    the estimate — a certificate factorisation could not add much — else a certificate factorisation."""
     hi = certify.up(certify.rayleigh_bounds(store, v, ferr if psd else None)[1] + ferr)
-    if tight:
+    if floor_lo is not None and max(floor_lo - ferr, floor or 0.0) >= (1.0 - FLOOR_ENOUGH) * min(est, hi):
+        lo, lo_by = certify.down(floor_lo - ferr), Bound.CHOLESKY  # the shift-invert factor already certifies this much
+    elif tight:
         lo, lo_by = certify.lower_end(min(est, hi), store, slack, ferr, psd)
     else:  # no certificate factorisation asked for: a Gram's lower end is 0
         lo, lo_by = (0.0, Bound.GRAM_PSD) if psd else (-math.inf, Bound.NONE)
@@ -165,7 +172,7 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
 
 
 def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True,
-                   method: Method = Method.SHIFT_INVERT, tight_min: bool = True) -> Extremes:
+                   method: Method = Method.SHIFT_INVERT, tight_min: bool = True, floor: float | None = None) -> Extremes:
     """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards).
 
     Any object with the store's interface works — ``N``, ``diag``, ``trace()``,
@@ -175,14 +182,22 @@ def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float 
     as ``method``; only a local store of a tiny order takes the dense path.
     ``tight_min=False`` skips the certificate factorisation of λ_min (one Cholesky):
     the interval is then ``[0, Rayleigh]`` — for quantities no verdict rests on.
+    ``floor``: a certified lower bound of λ_min of the exact matrix (e.g. the V-block's,
+    ``J Jᵀ ⪰ I ⊗ AᵀA``).  The shift-invert factorisation is then of ``G − sI`` with s
+    just below it: the eigenvalues near the floor spread apart relative to the shift
+    (a cluster of d2 near-copies converges in a few blocks instead of twenty), and the
+    factor itself certifies ``λ_min ≥ s − rounding``; when that or the floor is within
+    ``FLOOR_ENOUGH`` of the estimate the second (certificate) factorisation is skipped
+    (the caller raises the lower end to its floor).
     """
     with threads.sync_heavy():
-        return _store_extremes(store, seed, formation_error, psd, tight_max, method, tight_min)
+        return _store_extremes(store, seed, formation_error, psd, tight_max, method, tight_min, floor)
 
 
 def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool, method: Method,
-                    tight_min: bool = True) -> Extremes:
+                    tight_min: bool = True, floor: float | None = None) -> Extremes:
     N = store.N
+    floor_lo = None  # what a shift-invert factor of G − sI under ``floor`` certifies
     if N <= DENSE_LIMIT and isinstance(store, SymmetricStore):
         w, U = linalg.eigh(np.array(store.H), check_finite=False)
         slack = N * EPS * max(abs(w[0]), abs(w[-1]), 1e-300)
@@ -192,13 +207,19 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         iterations, method, extra = 1, Method.DENSE, ""
     else:
         v0 = seeding.rng(seed, "lanczos").standard_normal(N)
-        top_of = _block_top(store, N, seed) if getattr(store, "block_products", False) and N >= BLOCK_FROM else _top
+        top_of = _block_top(store, N, seed) if getattr(store, "block_products", False) and N >= BLOCK_FROM else _serial_top
         top = top_of(store.matvec, N, v0, FORMED_TOL)
         est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
-        shift = _positive_definite_shift(store, N * EPS * abs(est_max))
+        below = certify.shift_below_floor(store, floor, formation_error) if floor else None
+        shift = -below if below is not None and store.factor(below) else None
+        if shift is None:
+            below = None
+            shift = _positive_definite_shift(store, N * EPS * abs(est_max))
         if shift is not None:
             low = top_of(store.solve, N, v0, FORMED_TOL)
             est_min = 1.0 / low.value - shift
+            if below is not None:  # the factor of G − sI in the store also certifies λ_min ≥ s − its rounding
+                floor_lo = certify.certified_after(store, below)
         else:  # G + shift I is not positive definite: λ_min is in the rounding floor
             c = 1.01 * est_max
             low = top_of(lambda x: c * x - store.matvec(x), N, v0, 1e-12)
@@ -207,7 +228,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         r_min = float(np.linalg.norm(store.matvec(v_min) - est_min * v_min))
         iterations = top.products + low.products
         extra = _convergence_note(top, low)
-    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd, tight_min)
+    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd, tight_min, floor_lo, floor)
     iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max)
     resolution = N * EPS * max(abs(iv_max.value), 1e-300) + formation_error
     lam, note = _value_and_note(iv_min, resolution)
@@ -326,6 +347,12 @@ def _block_top(store, N: int, seed: int) -> Callable[..., Eigenpair]:
         again = _top(apply, N, pair.vector, tol)
         return dataclasses.replace(again, products=again.products + pair.products)
     return top
+
+
+def _serial_top(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float) -> Eigenpair:
+    """:func:`_top` on one BLAS thread: ARPACK on a formed store below ``BLOCK_FROM`` is one vector at a time, latency-bound."""
+    with threads.serial():
+        return _top(matvec, N, v0, tol)
 
 
 def _top(matvec: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndarray, tol: float) -> Eigenpair:

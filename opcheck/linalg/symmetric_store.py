@@ -48,8 +48,10 @@ class SymmetricStore:
     # ------------------------------------------------------------------ products
     def matvec(self, x: np.ndarray) -> np.ndarray:
         """``G x`` for the stored G (x a vector or an N × k block), whatever the upper triangle holds."""
-        if self._full:
-            return self.H @ np.asarray(x, dtype=np.float64)
+        if self._full:  # BLAS dsymv/dsymm on the lower triangle: numpy's F-order gemv is ~30x slower here
+            if np.ndim(x) == 2:
+                return blas.dsymm(1.0, self.H, np.asfortranarray(x, dtype=np.float64), side=0, lower=1)
+            return blas.dsymv(1.0, self.H, np.ascontiguousarray(x, dtype=np.float64), lower=1)
         if np.ndim(x) == 2:  # BLAS-3: two triangular products with a unit diagonal
             x = np.asfortranarray(x, dtype=np.float64)
             y = blas.dtrmm(1.0, self.H, x, lower=1, trans_a=0, diag=1)
@@ -109,7 +111,14 @@ class SymmetricStore:
         return self.H
 
     def solve(self, x: np.ndarray) -> np.ndarray:
-        """``(RᵀR)⁻¹ x`` (x a vector or an N × k block) with the current factor (after a successful :meth:`factor`)."""
+        """``(RᵀR)⁻¹ x`` (x a vector or an N × k block) with the current factor (after a successful :meth:`factor`).
+
+        A vector goes through two BLAS ``dtrsv`` (2.5x faster here than ``dpotrs``, which
+        treats it as a one-column block); a block through LAPACK ``dpotrs``.
+        """
+        if np.ndim(x) == 1:
+            y = blas.dtrsv(self.H, np.ascontiguousarray(x, dtype=np.float64), lower=0, trans=1)
+            return blas.dtrsv(self.H, y, lower=0, trans=0, overwrite_x=1)
         y, info = lapack.dpotrs(self.H, x, lower=0)
         if info != 0:  # pragma: no cover - dpotrs only fails on bad arguments
             raise RuntimeError(f"dpotrs failed with info = {info}")
