@@ -44,11 +44,20 @@ def test_help_and_version_import_no_numerics_and_no_pydantic(argv):
 
 
 def test_a_verify_run_imports_numerics_but_not_sympy_or_matplotlib():
-    """Also shows the probe is not blind: a run loads numpy, pydantic (Typer's coercion) and scipy."""
+    """Also shows the probe is not blind: a run loads numpy, pydantic (Typer's coercion of the text ``sphere``) and scipy."""
     argv = ["verify", "--dataset", "sphere", "--n", "20", "--d0", "5", "--width", "40", "--json"]
     loaded = {m.split(".")[0] for m in _loaded(argv, timeout=300, check=False)}
     assert {"numpy", "pydantic", "scipy"} <= loaded, loaded
     assert "sympy" not in loaded and "matplotlib" not in loaded, loaded
+
+
+def test_plain_options_are_converted_without_pydantic(tmp_path):
+    """Integers, paths and defaults need no pydantic adapter (lazy_coercion.plain_value); the run still starts."""
+    missing = tmp_path / "absent.npy"
+    argv = ["verify", str(missing), "--width", "40", "--seed", "3", "--init-params", str(tmp_path / "p.npz"), "--json"]
+    loaded = _loaded(argv, timeout=300, check=False)
+    assert "numpy" in {m.split(".")[0] for m in loaded}  # the command body ran (and refused the missing file)
+    assert not {m.split(".")[0] for m in loaded} & {"pydantic", "pydantic_core"}
 
 
 # ------------------------------------------------ what start-up no longer does, a command still does
@@ -109,10 +118,25 @@ def test_deferred_coercion_agrees_with_typers_own_on_every_parameter():
     for ctx, p in _typer_params():
         real = build_runtime_param(p.type_descriptor)
         deferred = _Deferred(lambda real=real: real)
-        for value in (None,) if p.default is None else (None, p.default):
-            assert deferred.coerce(value, p, ctx) == real.coerce(value, param=p, ctx=ctx), (p.name, value)
+        texts = () if (p.multiple or p.nargs != 1 or p.type_descriptor.annotation is bool) else TEXTS
+        for value in ((None,) if p.default is None else (None, p.default)) + texts:
+            mine, theirs = _outcome(deferred, p, ctx, value), _outcome(real, p, ctx, value)
+            assert repr(mine) == repr(theirs) and type(mine) is type(theirs), (p.name, value, mine, theirs)
             checked += 1
-    assert checked > 80  # verify, bound, report and docs together have far more than 40 parameters
+    assert checked > 800  # verify, bound, report and docs together have far more than 40 parameters
+
+
+#: command-line texts for the oracle: numbers in every spelling, non-numbers, paths, choices
+TEXTS = ("12", "-3", "+4", "0", "007", "1.5", "-.5", "2.", "1e-3", "-2.5E+2", "1_000", "inf", "nan", "0x10", "abc", "",
+         " 7", "/tmp/x", "gelu", "teacher", "LECUN", "True")
+
+
+def _outcome(coercer, p, ctx, value):
+    """The coerced value, or the exception's class name (a BadParameter must stay a BadParameter)."""
+    try:
+        return coercer.coerce(value, param=p, ctx=ctx)
+    except Exception as exc:  # noqa: BLE001 - the class is the outcome compared
+        return type(exc).__name__
 
 
 def test_deferred_coercion_builds_typers_coercer_once_a_value_is_given():
@@ -124,7 +148,11 @@ def test_deferred_coercion_builds_typers_coercer_once_a_value_is_given():
     group = _commands()
     width = next(p for p in group.commands["verify"].params if p.name == "width")
     assert isinstance(width.get_runtime_param(), _Deferred)  # nothing built for a parameter not yet given
-    assert width.process_value(Context(group.commands["verify"]), "250") == 250
-    assert not isinstance(width.get_runtime_param(), _Deferred)  # built and kept by Typer
+    assert width.process_value(Context(group.commands["verify"]), "250") == 250  # a plain integer: no adapter
+    assert isinstance(width.get_runtime_param(), _Deferred)
+    assert width.process_value(Context(group.commands["verify"]), "+0250") == 250
+    kappa = next(p for p in group.commands["verify"].params if p.name == "kappa_max")
+    assert kappa.process_value(Context(group.commands["verify"]), "inf") == float("inf")  # not plain: Typer's coercer
+    assert not isinstance(kappa.get_runtime_param(), _Deferred)  # built and kept by Typer
     bad = invoke("verify", "--width", "wide")
     assert bad.code == 2 and "--width" in bad.err and len(bad.err.strip().splitlines()) == 1
