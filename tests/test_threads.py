@@ -11,6 +11,7 @@ def test_env_forces_or_disables_the_limit(monkeypatch):
 
 def test_limit_follows_the_load(monkeypatch):
     monkeypatch.delenv("OPCHECK_SYNC_THREADS", raising=False)
+    monkeypatch.setattr(threads, "others_running", lambda samples=3: 0)  # nobody else running right now
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (64.0, 0.0, 0.0))
     assert threads.oversubscribed() and threads.sync_heavy_threads() == 1
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
@@ -84,3 +85,32 @@ def test_console_verify_restarts_itself(tmp_path):
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert "NO RESTART" not in res.stdout, res.stdout[-500:]
     assert json.loads(res.stdout)["data"]["n"] == 40, res.stderr[-500:]
+
+
+def test_a_busy_neighbour_takes_its_cpu(monkeypatch):
+    """Present contention (not the lagging load average) limits the threads to the CPUs left free."""
+    cpus = threads._cpus()
+    monkeypatch.delenv("OPCHECK_SYNC_THREADS", raising=False)
+    monkeypatch.setattr(threads, "oversubscribed", lambda: False)
+    monkeypatch.setattr(threads, "others_running", lambda samples=3: 0)
+    assert threads.sync_heavy_threads() is None
+    monkeypatch.setattr(threads, "others_running", lambda samples=3: 1)
+    assert threads.sync_heavy_threads() == (None if cpus == 1 else cpus - 1)
+    monkeypatch.setattr(threads, "others_running", lambda samples=3: 10 * cpus)
+    assert threads.sync_heavy_threads() == (None if cpus == 1 else 1)
+
+
+def test_running_counts_are_read_from_proc():
+    """This thread is running while it reads its own state; a spinning neighbour process is seen as running."""
+    import subprocess
+    import sys
+    import time
+
+    assert threads.own_running_threads() >= 1
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        seen = max(threads.others_running(samples=1) for _ in range(20))
+    finally:
+        spin.kill()
+    assert seen >= 1

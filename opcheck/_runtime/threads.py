@@ -1,17 +1,18 @@
-"""BLAS threads for synchronisation-heavy phases, decided from the machine's load.
+"""BLAS threads for synchronisation-heavy phases, decided from the machine's present load.
 
-OpenBLAS's threads spin while they wait for each other.  On a machine with more
-runnable processes than CPUs (load average above the CPU count) a phase with many
-synchronisation points — a Cholesky factorisation, the hundreds of matrix-vector
-products or triangular solves of a Lanczos run — then runs many times slower with
-two threads than with one (measured here at load ≈ 10 on 2 CPUs: an order-1000
-``dpotrf`` 3.2 s with 2 threads against 0.12 s with 1; a certified λ_min/λ_max
-solve 10.7 s against 1.4 s).  :func:`sync_heavy` limits BLAS to one thread for such
-a phase when other processes alone fill the machine (load average minus this
-process's own busy CPUs ≥ the CPU count) and does nothing otherwise — a 2-thread
-run on an otherwise idle 2-CPU machine must not throttle itself.  Large
-BLAS-3 updates (the Gram's ``dsyrk``) keep every thread.  ``OPCHECK_SYNC_THREADS``
-forces a thread count for these phases (0 = never limit).
+OpenBLAS's threads spin while they wait for each other.  When another process holds
+a CPU, a phase with many synchronisation points — a Cholesky factorisation, the
+hundreds of matrix-vector products or triangular solves of a Lanczos run, even a
+formed Gram's ``dsyrk`` at order 1000 — runs many times slower with a thread per CPU
+than with the CPUs actually free (measured here on 2 CPUs: at load ≈ 10 an order-1000
+``dpotrf`` 3.2 s with 2 threads against 0.12 s with 1; beside a single busy process
+0.69 s against 8 ms, and a whole mid-size ``verify`` 10.4 s against 1.2 s).
+:func:`sync_heavy` gives such a phase the CPUs other processes leave free: 1 when the
+last minute's load alone fills the machine (:func:`oversubscribed`), else the CPUs
+minus the other processes running *now* (:func:`others_running`, from /proc) — an
+otherwise idle machine keeps every thread.  Latency-bound phases (single vectors,
+small projected eigenproblems) run on one thread always (:func:`serial`).
+``OPCHECK_SYNC_THREADS`` forces a thread count for the heavy phases (0 = never limit).
 """
 from __future__ import annotations
 
@@ -59,12 +60,57 @@ def oversubscribed() -> bool:
         return False
 
 
+def own_running_threads() -> int:
+    """This process's threads that are runnable now (state R in /proc/self/task/*/stat), this one included."""
+    count = 0
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:  # pragma: no cover - non-Linux
+        return 1
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/stat", encoding="ascii") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        count += state == "R"
+    return max(count, 1)
+
+
+def others_running(samples: int = 3) -> int:
+    """Runnable tasks of *other* processes right now: /proc/loadavg's running count minus :func:`own_running_threads`.
+
+    The load average lags by a minute and counts this process's own past; this is the
+    present.  The least of a few samples (≈ 0.1 ms apart), so a passing ``ps`` does not count.
+    """
+    best = None
+    for _ in range(samples):
+        try:
+            with open("/proc/loadavg", encoding="ascii") as fh:
+                running = int(fh.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):  # pragma: no cover - non-Linux
+            return 0
+        now = max(0, running - own_running_threads())
+        best = now if best is None else min(best, now)
+    return best or 0
+
+
 def sync_heavy_threads() -> int | None:
-    """BLAS threads for a synchronisation-heavy phase: 1 when oversubscribed, else None (no limit)."""
+    """BLAS threads for a synchronisation-heavy phase, or None (no limit).
+
+    1 when oversubscribed over the last minute; else the CPUs that other processes leave
+    free right now (:func:`others_running`): on 2 CPUs one busy neighbour means one
+    thread — measured here, an order-1000 ``dpotrf`` took 0.69 s with two threads beside
+    one busy process, against 8 ms alone.
+    """
     env = os.environ.get("OPCHECK_SYNC_THREADS")
     if env is not None and env.strip().isdigit():
         return int(env) or None
-    return 1 if oversubscribed() else None
+    if oversubscribed():
+        return 1
+    cpus = _cpus()
+    free = max(1, cpus - others_running())
+    return free if free < cpus else None
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from opcheck._runtime import threads
 from opcheck.model.activations import NAMES, Activation, get_activation
 
 #: cosines at or above this count as duplicates (‖x_i − x_j‖ ≤ √(2·1e-14) ≈ 1.4e-7)
@@ -58,7 +59,8 @@ def sample_geometry(X: np.ndarray) -> SampleGeometry:
     is_dup = later.any(axis=0)  # column j duplicates some earlier i
     pairs = tuple((int(i), int(j)) for i, j in zip(*np.nonzero(later)))[:5]
     del K
-    s = np.linalg.svd(X, compute_uv=False)
+    with threads.serial():  # a d0 x n SVD: tiny, latency-bound
+        s = np.linalg.svd(X, compute_uv=False)
     tol = max(d0, n) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
     return SampleGeometry(n, d0, int(is_dup.sum()), pairs, max_cos, int((s > tol).sum()))
 

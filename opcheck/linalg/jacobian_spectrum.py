@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from opcheck._runtime import cluster, memory
+from opcheck._runtime import cluster, memory, threads
 from opcheck.linalg import distributed_gram, gram, gram_error, gram_plan, spectra
 from opcheck.linalg.gram_plan import GramPath, GramPlan
 from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
@@ -121,7 +121,8 @@ def jacobian_extremes(
     near = [b for b in blocks if b not in far]
     for block in near:
         say(plans[block].summary())
-    out = _local_extremes(V, A, B, X, near, seed, plans) if near else {}
+    with threads.sync_heavy():  # the Gram's dsyrk too: beside a busy neighbour two threads wait on each other
+        out = _local_extremes(V, A, B, X, near, seed, plans) if near else {}
     if far:
         out.update(_distributed_extremes(V, A, B, X, far, seed, plans, scheduler, say))
     if "both" in out and "second" in out:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from opcheck._runtime import threads
 from opcheck.linalg import spectra
 from opcheck.linalg.intervals import SAFETY, SpectralInterval, gamma, structural_zero_interval
 
@@ -59,7 +60,8 @@ def khatri_rao_extremes(X: np.ndarray, ts: range | list[int] = range(1, 5), seed
             Kt *= K
         bound = symmetric_rank_bound(d0, t)
         if n > bound:
-            lmax = spectra.top_eigenvalue(lambda u, Kt=Kt: Kt @ u, n, seed)
+            with threads.serial():  # one matrix-vector product at a time: latency-bound
+                lmax = spectra.top_eigenvalue(lambda u, Kt=Kt: Kt @ u, n, seed)
             out.append(KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value, structural_zero_interval()))
             continue
         ferr = gamma(t * (d0 + 1)) * float(np.sum(norms2**t)) * SAFETY**2
