@@ -96,7 +96,11 @@ class SymmetricStore:
 
     def factor(self, shift: float, sign: float = 1.0) -> bool:
         """Cholesky ``RᵀR`` of ``fl(sign·G − shift·I)`` in the upper triangle; False if it breaks down."""
-        dvals = self._rebuild_upper(sign, shift)
+        if self._full and sign > 0:  # the upper triangle already mirrors G: only the diagonal changes (no N² pass)
+            dvals = self.diag - shift
+            self.H[np.diag_indices(self.N)] = dvals
+        else:
+            dvals = self._rebuild_upper(sign, shift)
         self.last_diagonal_max = float(np.max(np.abs(dvals))) if self.N else 0.0
         self._last_trace = float(np.sum(np.abs(dvals)))
         self._full = False
