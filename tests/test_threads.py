@@ -114,3 +114,41 @@ def test_running_counts_are_read_from_proc():
     finally:
         spin.kill()
     assert seen >= 1
+
+
+def test_console_verify_keeps_the_machine_kernel_and_restarts_on_haswell_only_above_safe_order(monkeypatch):
+    """`opcheck verify` knows its one dense order first: no second start at common sizes, Haswell above SAFE_ORDER."""
+    from opcheck._runtime import blas_guard as g
+
+    assert g._console_verify(["/venv/bin/opcheck", "verify", "data.npy"])
+    assert g._console_verify(["/repo/opcheck/__main__.py", "verify"])
+    assert not g._console_verify(["/venv/bin/opcheck", "report"])
+    assert not g._console_verify(["/venv/bin/pytest", "verify"])
+    assert not g._console_verify(["/somewhere/__main__.py", "verify"])
+    monkeypatch.setattr(g, "APPLIED", False)
+    monkeypatch.setattr(g, "DEFERRED", True)
+    monkeypatch.setattr(g, "_restart_allowed", True)
+    assert g.fast_kernel_restart(g.SAFE_ORDER, 1e13) is None  # safe on the machine's kernel: no restart
+    argv, env = g.fast_kernel_restart(g.SAFE_ORDER + 1, 1.0)
+    assert argv[1:3] == ["-m", "opcheck"] and env["OPENBLAS_CORETYPE"] == "Haswell" and env["OPCHECK_KEEP_BLAS_KERNEL"] == "1"
+    monkeypatch.setattr(g, "_restart_allowed", False)
+    assert g.fast_kernel_restart(g.SAFE_ORDER + 1, 1.0) is None
+
+
+def test_console_verify_above_safe_order_restarts_itself_on_haswell():
+    """The deferred direction end to end: with SAFE_ORDER lowered below the run's order the process execs itself."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import opcheck._runtime.blas_guard as g\n"
+        "g.APPLIED, g.DEFERRED, g.SAFE_ORDER = False, True, 10\n"
+        "from opcheck.cli import main\n"
+        "sys.argv = ['opcheck', 'verify', '--dataset', 'sphere', '--n', '40', '--d0', '5', '--width', '60', '--json']\n"
+        "try:\n    main()\nfinally:\n    print('NO RESTART')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert "NO RESTART" not in res.stdout, res.stdout[-500:]
+    assert json.loads(res.stdout)["data"]["n"] == 40, res.stderr[-500:]

@@ -16,6 +16,11 @@ worth a second start (:func:`fast_kernel_restart`): once the run's largest dense
 order is known to be at most ``SAFE_ORDER`` and its dense work at least
 ``RESTART_FLOPS``, the process replaces itself (``exec``) by the same command with
 the machine's own kernel — ≈ 0.3 s of start-up against ≈ flops / 1e11 s saved.
+
+The console ``opcheck verify`` knows its one dense order before any BLAS call, so it
+works the other way round (:data:`DEFERRED`): it keeps the machine's kernel and
+replaces itself by the same command on Haswell only when that order exceeds
+``SAFE_ORDER`` — no second start at the common sizes, and no half-speed BLAS.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import sys
 SAFE_ORDER = 12_000  # largest dense order run on the machine's own (AVX-512) kernel
 RESTART_FLOPS = 1e11  # dense work from which a second start pays (≈ 1 s at the Haswell kernel's rate)
 APPLIED = False  # whether apply() set the Haswell kernel in this process
+DEFERRED = False  # console `opcheck verify`: the machine's kernel kept; an order above SAFE_ORDER restarts on Haswell
 _restart_allowed = False
 
 
@@ -48,11 +54,22 @@ def apply() -> bool:
         return False
     flags = _cpu_flags()
     if "avx512f" in flags and "avx2" in flags:
-        global APPLIED
+        global APPLIED, DEFERRED
+        if _console_verify(sys.argv):
+            DEFERRED = True
+            return False
         os.environ["OPENBLAS_CORETYPE"] = "Haswell"
         APPLIED = True
         return True
     return False
+
+
+def _console_verify(argv: list[str]) -> bool:
+    """Whether this process is ``opcheck verify …`` (console script or ``python -m opcheck``)."""
+    if len(argv) < 2 or argv[1] != "verify":
+        return False
+    prog = os.path.basename(argv[0])
+    return prog == "opcheck" or (prog == "__main__.py" and os.path.basename(os.path.dirname(argv[0])) == "opcheck")
 
 
 def allow_restart() -> None:
@@ -62,13 +79,19 @@ def allow_restart() -> None:
 
 
 def fast_kernel_restart(max_order: int, flops: float) -> tuple[list[str], dict[str, str]] | None:
-    """(argv, environment) to re-run this command on the machine's own kernel, or None to go on as is.
+    """(argv, environment) to re-run this command on the other kernel, or None to go on as is.
+
+    A console ``verify`` that kept the machine's kernel (:data:`DEFERRED`) restarts on
+    Haswell when ``max_order > SAFE_ORDER``.  Otherwise:
 
     Only in the console process (:func:`allow_restart`), only when :func:`apply` chose
     Haswell here, the largest dense order is ≤ ``SAFE_ORDER`` and the dense work is ≥
     ``RESTART_FLOPS``.  The new process has ``OPCHECK_KEEP_BLAS_KERNEL=1``, so it
     never restarts again.
     """
+    if _restart_allowed and DEFERRED and max_order > SAFE_ORDER:  # the machine's kernel would crash: Haswell
+        env = dict(os.environ, OPENBLAS_CORETYPE="Haswell", OPCHECK_KEEP_BLAS_KERNEL="1")
+        return [sys.executable, "-m", "opcheck", *sys.argv[1:]], env
     if not (_restart_allowed and APPLIED) or max_order > SAFE_ORDER or flops < RESTART_FLOPS:
         return None
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
