@@ -145,7 +145,7 @@ class BlockedGram:
         return out[: self.N, : self.N]
 
     def _split(self, x: np.ndarray) -> list[np.ndarray]:
-        xp = np.zeros(self.padded)
+        xp = np.zeros((self.padded,) + x.shape[1:])  # a vector or an N × k block
         xp[: self.N] = x
         return np.split(xp, self.blocks)
 
@@ -153,7 +153,7 @@ class BlockedGram:
         xs = self._split(x)
         keys = list(self._G)
         futs = [self.client.submit(_block_products, self._G[(p, q)], xs[q], None if p == q else xs[p], absolute, pure=False) for p, q in keys]
-        y = [np.zeros(self.chunk) for _ in range(self.blocks)]
+        y = [np.zeros((self.chunk,) + x.shape[1:]) for _ in range(self.blocks)]
         for (p, q), (yp, yq) in zip(keys, self.client.gather(futs)):
             y[p] += yp
             if yq is not None:
@@ -165,7 +165,7 @@ class BlockedGram:
         return self._symmetric_product(np.asarray(x, dtype=np.float64), False)
 
     def abs_matvec(self, x: np.ndarray) -> np.ndarray:
-        """``|G| x`` for x ≥ 0 (rounding bounds)."""
+        """``|G| x`` for x ≥ 0, a vector or an N × k block (rounding bounds)."""
         return self._symmetric_product(np.asarray(x, dtype=np.float64), True)
 
     def factor(self, shift: float, sign: float = 1.0) -> bool:

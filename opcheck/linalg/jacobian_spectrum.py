@@ -159,7 +159,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
         if block == "second" and formed[block]:
             store = SymmetricStore(gram.form_v_block(src))
             out[block] = spectra.store_extremes(store, seed, ferr)
-            AtA = store.restore() if share and formed.get("both") else None
+            AtA = store.lower() if share and formed.get("both") else None  # add_v_block reads its lower triangle
         elif block != "second" and formed[block]:
             if H is None:
                 H = gram.form_w_block(gram.new_gram(N), V, src, X)
@@ -168,7 +168,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
                 AtA = None
             store = SymmetricStore(H)
             out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block), floor=_v_block_floor(block, out))
-            H = store.restore() if block == "first" and "both" in wanted else None
+            H = store.lower() if block == "first" and "both" in wanted else None  # the next store reads the lower triangle
         else:
             out[block] = spectra.operator_extremes(
                 _matvec(block, V, A, B, X), size, seed,

@@ -199,7 +199,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
     N = store.N
     floor_lo = None  # what a shift-invert factor of G − sI under ``floor`` certifies
     if N <= DENSE_LIMIT and isinstance(store, SymmetricStore):
-        w, U = linalg.eigh(np.array(store.H), check_finite=False)
+        w, U = linalg.eigh(np.array(store.restore()), check_finite=False)
         slack = N * EPS * max(abs(w[0]), abs(w[-1]), 1e-300)
         est_min, v_min, est_max, v_max = float(w[0]), U[:, 0], float(w[-1]), U[:, -1]
         r_min = r_max = slack

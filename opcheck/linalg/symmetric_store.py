@@ -4,7 +4,8 @@ LAPACK ``dpotrf`` (upper) overwrites only the upper triangle and leaves the
 strictly lower triangle alone.  So the store keeps the matrix ``G`` in its
 strictly lower triangle plus a saved diagonal ``d`` for its whole life; each
 factorisation first rebuilds the upper triangle (with the requested shift) from
-them, block by block, and every product with ``G`` reads the lower triangle only
+them, block by block (not needed for the first, unshifted-upper one after
+:meth:`restore`), and every product with ``G`` reads the lower triangle only
 (``G x = L₀x + L₀ᵀx + d ⊙ x`` with ``L₀`` the strict lower part, via BLAS
 ``dtrmv`` with a unit diagonal).  Memory: one N² array and O(N · block) scratch.
 """
@@ -40,15 +41,15 @@ class SymmetricStore:
         self.H = G.T if G.flags.c_contiguous and not G.flags.f_contiguous else np.asfortranarray(G)
         self.N = G.shape[0]
         self.diag = np.array(np.diagonal(self.H), dtype=np.float64)
-        self._full = True  # upper triangle currently equals G
+        self._diag_intact = True  # H's diagonal is G's (no factor has overwritten it)
+        self._upper_valid = False  # H's upper triangle mirrors G (only after restore(); mirrored lazily)
         self.last_diagonal_max = 0.0  # max |h_ii| of the last factorised fl(sign G - shift I)
         self._last_trace = 0.0  # Σ |h_ii| of it
-        self.restore()  # the stored matrix is the lower triangle, mirrored: exactly symmetric
 
     # ------------------------------------------------------------------ products
     def matvec(self, x: np.ndarray) -> np.ndarray:
         """``G x`` for the stored G (x a vector or an N × k block), whatever the upper triangle holds."""
-        if self._full:  # BLAS dsymv/dsymm on the lower triangle: numpy's F-order gemv is ~30x slower here
+        if self._diag_intact:  # BLAS dsymv/dsymm on the lower triangle: numpy's F-order gemv is ~30x slower here
             if np.ndim(x) == 2:
                 return blas.dsymm(1.0, self.H, np.asfortranarray(x, dtype=np.float64), side=0, lower=1)
             return blas.dsymv(1.0, self.H, np.ascontiguousarray(x, dtype=np.float64), lower=1)
@@ -68,8 +69,9 @@ class SymmetricStore:
         return float(np.sum(self.diag))
 
     def abs_matvec(self, x: np.ndarray) -> np.ndarray:
-        """``|G| x`` for x ≥ 0, block by block from the lower triangle (for rounding bounds)."""
-        y = np.abs(self.diag) * x
+        """``|G| x`` for x ≥ 0 (a vector or an N × k block: one pass for all k), block by block from the lower triangle."""
+        d = np.abs(self.diag)
+        y = (d[:, None] if np.ndim(x) == 2 else d) * x
         for j0 in range(0, self.N, BLOCK):
             j1 = min(j0 + BLOCK, self.N)
             P = np.abs(np.tril(self.H[j0:, j0:j1], -1))  # rows j0.., strict lower of this column block
@@ -96,14 +98,14 @@ class SymmetricStore:
 
     def factor(self, shift: float, sign: float = 1.0) -> bool:
         """Cholesky ``RᵀR`` of ``fl(sign·G − shift·I)`` in the upper triangle; False if it breaks down."""
-        if self._full and sign > 0:  # the upper triangle already mirrors G: only the diagonal changes (no N² pass)
+        if self._upper_valid and sign > 0:  # the upper triangle already mirrors G: only the diagonal changes (no N² pass)
             dvals = self.diag - shift
             self.H[np.diag_indices(self.N)] = dvals
         else:
             dvals = self._rebuild_upper(sign, shift)
         self.last_diagonal_max = float(np.max(np.abs(dvals))) if self.N else 0.0
         self._last_trace = float(np.sum(np.abs(dvals)))
-        self._full = False
+        self._diag_intact = self._upper_valid = False
         _, info = lapack.dpotrf(self.H, lower=0, overwrite_a=1, clean=0)
         return info == 0
 
@@ -111,7 +113,14 @@ class SymmetricStore:
         """Upper triangle ← G again (so ``self.H`` is the symmetric matrix); returns it (Fortran order)."""
         self._rebuild_upper(1.0, 0.0)
         self.H[np.diag_indices(self.N)] = self.diag
-        self._full = True
+        self._diag_intact = self._upper_valid = True
+        return self.H
+
+    def lower(self) -> np.ndarray:
+        """G's lower triangle and diagonal back in ``self.H`` (the upper triangle unspecified): for a caller that
+        reads only the lower triangle, as :mod:`opcheck.linalg.gram` does; no N² pass."""
+        self.H[np.diag_indices(self.N)] = self.diag
+        self._diag_intact = True
         return self.H
 
     def solve(self, x: np.ndarray) -> np.ndarray:

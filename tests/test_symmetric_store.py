@@ -1,0 +1,56 @@
+"""SymmetricStore reads only the lower triangle: garbage above it changes nothing (dense numpy as the oracle)."""
+import numpy as np
+import pytest
+
+from opcheck.linalg.symmetric_store import SymmetricStore
+
+
+def _spd(N=50, seed=0):
+    rng = np.random.default_rng(seed)
+    F = rng.standard_normal((N, N + 3))
+    return F @ F.T / N
+
+
+def _with_garbage_above(G):
+    H = np.asfortranarray(G.copy())
+    iu = np.triu_indices(G.shape[0], 1)
+    H[iu] = np.random.default_rng(9).standard_normal(iu[0].size) * 1e3
+    return H
+
+
+@pytest.mark.parametrize("k", [None, 5])
+def test_products_before_and_after_a_factorisation(k):
+    G = _spd()
+    store = SymmetricStore(_with_garbage_above(G))
+    x = np.random.default_rng(1).random(50 if k is None else (50, k))
+    assert np.allclose(store.matvec(x), G @ x, rtol=1e-13, atol=1e-12)
+    assert np.allclose(store.abs_matvec(np.abs(x)), np.abs(G) @ np.abs(x), rtol=1e-13, atol=1e-12)
+    assert store.factor(-0.5)  # G + 0.5 I: SPD
+    assert np.allclose(store.matvec(x), G @ x, rtol=1e-13, atol=1e-12)  # the factor overwrote the diagonal and the upper part
+
+
+def test_factorisations_of_a_store_whose_upper_triangle_was_never_mirrored():
+    G = _spd(seed=2)
+    lam = np.linalg.eigvalsh(G)
+    store = SymmetricStore(_with_garbage_above(G))
+    s = 0.5 * lam[0]
+    assert store.factor(s)
+    b = np.random.default_rng(3).random(50)
+    assert np.allclose(store.solve(b), np.linalg.solve(G - s * np.eye(50), b), rtol=1e-10)
+    assert not store.factor(lam[0] + 1e-3)  # indefinite: breaks down
+    assert store.factor(s)  # rebuilt from the untouched lower triangle
+    assert np.allclose(store.solve(b), np.linalg.solve(G - s * np.eye(50), b), rtol=1e-10)
+    H = store.restore()
+    assert np.array_equal(H, H.T) and np.allclose(H, G, rtol=0, atol=0)
+    assert store.factor(s)  # after restore() only the diagonal is shifted
+    assert np.allclose(store.solve(b), np.linalg.solve(G - s * np.eye(50), b), rtol=1e-10)
+
+
+def test_lower_gives_back_the_lower_triangle_and_diagonal_without_a_mirror():
+    G = _spd(seed=4)
+    store = SymmetricStore(_with_garbage_above(G))
+    assert store.factor(-1e-3)  # G + 1e-3 I
+    L = store.lower()
+    assert np.array_equal(np.tril(L), np.tril(G))
+    x = np.ones(50)
+    assert np.allclose(store.matvec(x), G @ x, rtol=1e-13)
