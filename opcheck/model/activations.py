@@ -169,7 +169,8 @@ def _quad(*args, **kwargs):
 
 @functools.lru_cache(maxsize=8)
 def _gauss_hermite_cached(order: int) -> tuple[Array, Array, Array]:
-    x, w = hermite_e.hermegauss(_QUAD_NODES)
+    with threads.serial():  # an eigvalsh of order _QUAD_NODES: latency-bound
+        x, w = hermite_e.hermegauss(_QUAD_NODES)
     he = np.stack([hermite_e.hermeval(x, _unit(i)) for i in range(order + 1)])
     for a in (x, w, he):
         a.setflags(write=False)
