@@ -139,7 +139,7 @@ def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float
     when it or the caller's ``floor`` (which the caller applies itself) is within ``FLOOR_ENOUGH`` of
     the estimate — a certificate factorisation could not add much — else a certificate factorisation."""
     hi = certify.up(certify.rayleigh_bounds(store, v, ferr if psd else None)[1] + ferr)
-    if floor_lo is not None and max(floor_lo - ferr, floor or 0.0) >= (1.0 - FLOOR_ENOUGH) * min(est, hi):
+    if floor_lo is not None and floor_lo - ferr > 0 and max(floor_lo - ferr, floor or 0.0) >= (1.0 - FLOOR_ENOUGH) * min(est, hi):
         lo, lo_by = certify.down(floor_lo - ferr), Bound.CHOLESKY  # the shift-invert factor already certifies this much
     elif tight:
         lo, lo_by = certify.lower_end(min(est, hi), store, slack, ferr, psd)
