@@ -22,14 +22,17 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from typing import TYPE_CHECKING
+
 from opcheck.checks.constants import ConstantKey, implied
-from opcheck.checks.gradient_descent import TrainConfig, TrainingResult, train
 from opcheck.checks.hypotheses import VerifyResult
 from opcheck.checks.records import Condition, ConditionKey as K, Standing, all_hold, jsonable
-from opcheck.checks.smoothness import SmoothnessResult, measure_smoothness
 from opcheck.errors import InputError
-from opcheck.linalg.hessian_spectrum import hessian_extremes
 from opcheck.model.activations import get_activation
+
+if TYPE_CHECKING:  # the training modules load only when gradient descent runs (verify --train)
+    from opcheck.checks.gradient_descent import TrainingResult
+    from opcheck.checks.smoothness import SmoothnessResult
 
 #: default stopping tolerance, relative to h0 (issue 4: "reaches h < 1e-8 h0")
 DEFAULT_RELATIVE_TOL = 1e-8
@@ -93,6 +96,10 @@ def check_conclusions(
     stage: Callable[[str], None] | None = None,
 ) -> Conclusions:
     """Run gradient descent from the hypotheses' Θ0 and check the conclusions."""
+    from opcheck.checks.gradient_descent import TrainConfig, train
+    from opcheck.checks.smoothness import measure_smoothness
+    from opcheck.linalg.hessian_spectrum import hessian_extremes
+
     say = stage or (lambda _m: None)
     act = get_activation(activation)
     X, Y, p0 = hyp.dataset.X, hyp.dataset.Y, hyp.params
