@@ -24,9 +24,7 @@ the caller's bound on the rounding of forming G (Weyl).  Singular values are
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -34,7 +32,8 @@ from scipy import linalg
 
 from opcheck._runtime import seeding, threads
 from opcheck.linalg import block_krylov, certify
-from opcheck.linalg.intervals import SAFETY, Bound, SpectralInterval, gamma, make_interval, structural_zero_interval
+from opcheck.linalg.intervals import SAFETY, Bound, SpectralInterval, gamma, make_interval
+from opcheck.linalg.extremes import Extremes, Method, structural_zero  # noqa: F401  (re-exported: the solvers' result)
 from opcheck.linalg.lanczos import LANCZOS_DENSE_BELOW, Eigenpair, extreme_eigenpair  # noqa: F401  (re-exported)
 from opcheck.linalg.symmetric_store import SymmetricStore
 
@@ -49,76 +48,6 @@ SHIFT_RETRIES = 4  # larger shifts tried when G + sI breaks down (16x each)
 FLOOR_ENOUGH = 0.1  # no certificate factorisation when a known floor is ≥ (1 − this)·estimate (σ_min within 5 %)
 BLOCK_FROM = 4000  # formed orders from which block Lanczos replaces ARPACK (the matrix no longer sits in cache)
 BLOCK_MAX_PRODUCTS = 1200  # columns for a block run before ARPACK takes over from its best vector
-
-
-class Method(str, enum.Enum):
-    DENSE = "dense eigvalsh (LAPACK)"
-    SHIFT_INVERT = "Lanczos + Cholesky shift-invert"
-    LANCZOS = "matrix-free Lanczos (shifted for lambda_min)"
-    SVD = "dense SVD (LAPACK gesdd)"
-    STRUCTURAL = "structural zero (rank bound)"
-    DISTRIBUTED = "distributed blocked Gram (Dask): Lanczos + blocked-Cholesky shift-invert"
-
-
-@dataclass(frozen=True)
-class Extremes:
-    """λ_min and λ_max of a PSD matrix with solver health."""
-
-    lambda_min: float
-    lambda_max: float
-    method: str
-    iterations: int
-    residual_min: float
-    residual_max: float
-    resolution: float  # rounding floor of λ_min (N ε λ_max plus the formation error)
-    note: str = ""
-    lambda_min_interval: SpectralInterval | None = None  # certified enclosure of λ_min
-    lambda_max_interval: SpectralInterval | None = None
-
-    @property
-    def sigma_min(self) -> float:
-        return math.sqrt(max(self.lambda_min, 0.0))
-
-    @property
-    def sigma_max(self) -> float:
-        return math.sqrt(max(self.lambda_max, 0.0))
-
-    @property
-    def sigma_min_interval(self) -> SpectralInterval | None:
-        """Certified ``[lo, hi] ∋ σ_min``; ``.positive`` is the proof of ``σ_min > 0``."""
-        return self.lambda_min_interval.sqrt() if self.lambda_min_interval is not None else None
-
-    @property
-    def sigma_max_interval(self) -> SpectralInterval | None:
-        return self.lambda_max_interval.sqrt() if self.lambda_max_interval is not None else None
-
-    def as_dict(self) -> dict:
-        return {
-            "lambda_min": self.lambda_min,
-            "lambda_max": self.lambda_max,
-            "sigma_min": self.sigma_min,
-            "sigma_max": self.sigma_max,
-            "method": self.method,
-            "iterations": self.iterations,
-            "residual_min": self.residual_min,
-            "residual_max": self.residual_max,
-            "resolution": self.resolution,
-            "note": self.note,
-            "intervals": {
-                name: (iv.as_dict() if iv is not None else None)
-                for name, iv in (
-                    ("lambda_min", self.lambda_min_interval),
-                    ("lambda_max", self.lambda_max_interval),
-                    ("sigma_min", self.sigma_min_interval),
-                    ("sigma_max", self.sigma_max_interval),
-                )
-            },
-        }
-
-
-def structural_zero(lambda_max: float, reason: str, lambda_max_interval: SpectralInterval | None = None) -> Extremes:
-    """λ_min = 0 exactly, because the rank is provably below the size."""
-    return Extremes(0.0, lambda_max, Method.STRUCTURAL.value, 0, 0.0, 0.0, 0.0, reason, structural_zero_interval(), lambda_max_interval)
 
 
 def _value_and_note(iv: SpectralInterval, resolution: float) -> tuple[float, str]:
