@@ -1,14 +1,33 @@
 """Rounding bounds for the Jacobian Gram and its blocks (inputs of :mod:`.intervals`).
 
 Every entry of ``J Jᵀ`` (:mod:`opcheck.linalg.gram`) is a sum of products of the
-stored A, B, V, X.  The structured evaluation rounds: the stacked factor
-``S = diag(V_k) B`` (one rounding), ``SᵀS`` (inner length d1), ``K = XᵀX`` (d0),
-the Hadamard product (one) and the V-block addition (one), so elementwise
+stored A, B, V, X; the evaluation writes each as ``Σ_t p_t (1 + θ_t)`` with
+``|θ_t| ≤ γ_m`` (Higham §3.4: m roundings on a product's way into the sum), so
 
-    |fl(G) − G| ≤ γ_m · |J||J|ᵀ,   m = d1 (V-block), d0 + d1 + 3 (W-block), d0 + 2 d1 + 6 (full),
+    |fl(G) − G| ≤ γ_m · |J||J|ᵀ   elementwise,
 
-because ``|J_W||J_W|ᵀ = (|X|ᵀ|X|) ⊙ (|S|ᵀ|S|)`` and ``|J_V||J_V|ᵀ = I ⊗ |A|ᵀ|A|`` (the full
-Gram's m also covers AᵀA accumulated by dsyrk on top of the W-block, β = 1).
+because ``|J_W||J_W|ᵀ = (|X|ᵀ|X|) ⊙ (|S|ᵀ|S|)`` and ``|J_V||J_V|ᵀ = I ⊗ |A|ᵀ|A|``.
+The roundings: the stacked factor ``S = diag(V_k) B`` (one per factor, two per
+product), ``K = XᵀX`` (d0), the Hadamard product (one), and the sums over the
+d1 hidden units, which depend on how the chunks c (C of them, ≤ b units each) are
+accumulated (:mod:`opcheck.linalg.gram`):
+
+* β = 1 (``dsyrk`` into H, or one whole-d1 product: the distributed path,
+  :func:`opcheck.linalg.gram.jacobian_gram`): a sum of d1 products, θ_{d1}.  So
+  m = d1 (V-block), d0 + d1 + 3 (W-block), d0 + 2 d1 + 6 (full: the V-block's d1
+  further roundings of H on top of the W-block's, β = 1);
+* fresh (the product of each group of ≤ b units — whole chunks packed together —
+  formed with β = 0, then added to H once; the first group is stored, not added):
+  a product of group g passes ≤ b roundings in its group's inner product and
+  ≤ C − 1 additions into H (C groups), θ_{b + C − 1}.  So m = b + C − 1 (V-block),
+  d0 + b + C + 2 (W-block), d0 + b + 2C + 2 (full: with d2 = 1 the V-block's C fresh
+  products are added into H, C more roundings of each W-term, while an A-term sees
+  ≤ b + C; with d2 > 1 the fresh n × n AᵀA is added once, d0 + b + C + 3).
+
+:class:`FormationErrors` reads the scheme from the chunk source the Gram is formed
+from (:func:`opcheck.linalg.gram.accumulation`: chunks per group) and counts its
+chunks: b = chunks per group × the longest chunk, C = ⌈chunks / per group⌉; a plain
+callable is taken as β = 1, whose m is never smaller.
 For the non-negative symmetric ``M = |J||J|ᵀ``, ``‖M‖₂ ≤ min(‖J‖_F², max(M 1))``;
 ``M 1 = |J| (|J|ᵀ 1)`` costs two products with the absolute factors, evaluated in
 row chunks of W so no d1 × n absolute copy is held.
@@ -25,6 +44,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from opcheck.linalg.certify import _ratio_interval
+from opcheck.linalg.gram import accumulation
 from opcheck.linalg.intervals import SAFETY, gamma, inflate
 from opcheck.linalg.jacobian import vjp
 
@@ -85,9 +105,16 @@ def abs_gram_norm(block: str, V, A, B, X) -> float:
     return FormationErrors.of(V, A, B, X).abs_gram_norm(block)
 
 
-def inner_length(block: str, d0: int, d1: int) -> int:
-    """m in ``γ_m``: the rounding steps one Gram entry goes through (module docstring)."""
-    return {"second": d1, "first": d0 + d1 + 3, "both": d0 + 2 * d1 + 6}[block]
+def inner_length(block: str, d0: int, d1: int, chunk: int | None = None, chunks: int = 1) -> int:
+    """m in ``γ_m``: the rounding steps one Gram entry goes through (module docstring).
+
+    ``chunk`` None: the d1 hidden units summed by ``dsyrk`` with β = 1 (or in one product);
+    else ``chunks`` fresh products of at most ``chunk`` units each, added into H one by one.
+    """
+    if chunk is None:
+        return {"second": d1, "first": d0 + d1 + 3, "both": d0 + 2 * d1 + 6}[block]
+    b, C = min(chunk, d1), chunks
+    return {"second": b + C - 1, "first": d0 + b + C + 2, "both": d0 + b + 2 * C + 2}[block]
 
 
 def formation_error(block: str, V, A, B, X) -> float:
@@ -105,6 +132,8 @@ class FormationErrors:
     on the first pass.  The factors come as chunks of hidden units
     (:data:`opcheck.linalg.gram.Chunks`): held arrays (:meth:`of`) or evaluated from W
     chunk by chunk (the streamed path at large n, where A and B are never whole).
+    The source's scheme and its b, C (module docstring) give m (:func:`inner_length`),
+    as the Gram formed from the same source accumulates.
     """
 
     def __init__(self, V, X, chunks: Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]]):
@@ -115,13 +144,17 @@ class FormationErrors:
         gW = np.zeros((self.d1, self.d0))  # |J_W|ᵀ 1
         gV = np.zeros(self.d1)  # each row of |J_V|ᵀ 1: Σ_a |A_ja|
         self.frob_w = self.frob_a = 0.0
+        self.fresh, per = accumulation(chunks)
+        longest = count = 0
         col = absV.T @ np.ones(self.d2)
         for c, A, B in chunks():
+            longest, count = max(longest, A.shape[0]), count + 1
             absB = np.abs(B)
             gW[c] = (col[c, None] * absB) @ absX.T
             gV[c] = np.abs(A) @ np.ones(n)
             self.frob_w += float(v2[c] @ ((B * B) @ x2))
             self.frob_a += float(np.sum(A * A))
+        self.chunk, self.chunks = per * longest, -(-count // per)  # units per fresh product (at most), products
         self.row_w = np.zeros((self.d2, n))
         self.row_v = np.zeros(n)
         for c, A, B in chunks():
@@ -144,9 +177,14 @@ class FormationErrors:
         rows = (self.row_w if with_w else 0.0) + (self.row_v[None, :] if with_v else 0.0)
         return min(frob, inflate(float(np.max(rows)), 3 * dims + 2))
 
-    def __call__(self, block: str) -> float:
+    def inner_length(self, block: str, fresh: bool | None = None) -> int:
+        """m for the block's Gram formed from this source (``fresh`` None: as the source says)."""
+        fresh = self.fresh if fresh is None else fresh
+        return inner_length(block, self.d0, self.d1, self.chunk if fresh else None, self.chunks)
+
+    def __call__(self, block: str, fresh: bool | None = None) -> float:
         """Bound on ``‖fl(G) − G‖₂`` for the block's Gram: ``γ_m ‖|J||J|ᵀ‖₂`` (module docstring)."""
-        return gamma(inner_length(block, self.d0, self.d1)) * self.abs_gram_norm(block) * SAFETY
+        return gamma(self.inner_length(block, fresh)) * self.abs_gram_norm(block) * SAFETY
 
 
 def operator_norm_bound(block: str, V, A, B, X) -> float:

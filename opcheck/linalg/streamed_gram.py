@@ -4,7 +4,12 @@ For n where ``φ(W X)`` and ``φ'(W X)`` (d1 × n each) would not fit beside the
 Gram, :func:`streamed_jacobian_extremes` never holds them: it evaluates them for
 one chunk of hidden units at a time (:class:`opcheck.linalg.gram.StreamedFactors`),
 twice — once for the W-block ``K ⊙ Σ_c S_cᵀS_c``, once for the V-block ``AᵀA``
-accumulated on top (both BLAS ``dsyrk`` with β = 1 into the same Fortran array).
+accumulated on top, both into the same Fortran array in *fresh* products of
+``FRESH_UNITS`` hidden units (four chunks packed; :func:`opcheck.linalg.gram.accumulate`):
+each formed with β = 0 in a scratch tile, then added to H once, so the rounding
+bound's m is ``d0 + b + 2C + 2`` (b units per product, C products: 2134 at
+d0 = 64, d1 = 20 000, b = 2048, C = 10) instead of dsyrk β = 1's ``d0 + 2 d1 + 6``
+(40 070), whose γ_m‖|J||J|ᵀ‖ (≈ 4.6e-6) was as large as λ_min(J Jᵀ) there.
 The rounding bound of the formation uses ``min(‖J‖_F², max(|J||J|ᵀ1))``
 (:class:`.gram_error.FormationErrors`, two more streamed passes: at n = d1 = 20 000
 the Frobenius bound alone exceeded λ_min(J Jᵀ)).  Then :func:`opcheck.linalg.spectra.store_extremes` certifies λ_min
@@ -53,9 +58,9 @@ def resident_bytes(field: str = "VmRSS") -> float:
     return 0.0
 
 
-def plan(n: int, d1: int, d2: int, chunk: int = gram.CHUNK) -> StreamPlan:
+def plan(n: int, d1: int, d2: int, chunk: int = gram.CHUNK, fresh: int = gram.FRESH_UNITS) -> StreamPlan:
     """The peak of :func:`streamed_jacobian_extremes`; raises (exit 2) when it exceeds the budget."""
-    p = StreamPlan(d2 * n, resident_bytes(), gram.gram_bytes(n, d1, d2, chunk), chunk)
+    p = StreamPlan(d2 * n, resident_bytes(), gram.gram_bytes(n, d1, d2, chunk, fresh=fresh), chunk)
     memory.require(p.working_bytes, f"the formed Jacobian Gram of order {d2 * n}", "use a smaller --n (or the matrix-free path)")
     return p
 
@@ -68,12 +73,14 @@ def streamed_jacobian_extremes(
     seed: int = 0,
     chunk: int = gram.CHUNK,
     tight_max: bool = False,
+    fresh: int = gram.FRESH_UNITS,
 ) -> tuple[spectra.Extremes, StreamPlan]:
-    """Certified λ_min, λ_max of ``J Jᵀ`` (block ``both``) at Θ = (W, V), A and B streamed from W."""
+    """Certified λ_min, λ_max of ``J Jᵀ`` (block ``both``) at Θ = (W, V), A and B streamed from W
+    in chunks of ``chunk`` hidden units, accumulated in fresh products of ``fresh`` (0: dsyrk β = 1)."""
     d1, d0 = W.shape
     d2, n = V.shape[0], X.shape[1]
-    p = plan(n, d1, d2, chunk)
-    src = gram.StreamedFactors(W, X, phi_and_dphi, chunk)
+    p = plan(n, d1, d2, chunk, fresh)
+    src = gram.StreamedFactors(W, X, phi_and_dphi, chunk, fresh)
     H = gram.form_w_block(gram.new_gram(d2 * n), V, src, X)
     H = gram.add_v_block(H, d2, src)
     ferr = FormationErrors(V, X, src)("both")  # two more streamed passes: |J||J|ᵀ1 and ‖J‖_F²
