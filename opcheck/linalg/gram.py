@@ -51,8 +51,8 @@ from opcheck.linalg import block_krylov, symmetric_store
 CHUNK = 512  # hidden units per chunk (one dsyrk update with β = 1)
 FRESH_UNITS = 2048  # hidden units per fresh product where the source asks for it (the streamed path)
 PANEL = 512  # columns per Hadamard panel
-FRESH_PANEL = 1024  # columns per panel of fresh products (add_products)
-TILE_ROWS = 4096  # rows per fresh product tile
+FRESH_PANEL = 256  # columns per panel of fresh products (add_products): narrow, so little of the diagonal is wasted
+TILE_ROWS = 20480  # rows per fresh product tile (a whole panel up to order 20 480)
 
 
 def gram_bytes(n: int, d1: int, d2: int, chunk: int = CHUNK, with_v_block_copy: bool = False, fresh: int = 0) -> float:
@@ -67,15 +67,16 @@ def gram_bytes(n: int, d1: int, d2: int, chunk: int = CHUNK, with_v_block_copy: 
     N = d2 * n
     c = min(chunk, d1)
     extra = [(n, n)] if (with_v_block_copy or d2 > 1) else []
-    scratch = fresh_scratch_shapes(N, n, c, fresh_grouping(c, fresh)) if fresh else []
+    scratch = fresh_scratch_shapes(N, c, fresh_grouping(chunk, fresh)) if fresh else []
     return memory.float64_bytes((N, N), (c, N), (c, n), (c, n), (N, PANEL), (N, PANEL), (N, 3 * symmetric_store.BLOCK),
                                 (N, block_krylov.basis_columns(N)), *extra, *scratch)
 
 
-def fresh_scratch_shapes(N: int, n: int, chunk: int, per: int) -> list[tuple[int, int]]:
-    """What the fresh accumulation allocates beside H (order N, n samples, ``per`` chunks of ``chunk``
-    rows per product): the :func:`add_products` tile and the buffers packing the chunks of S and of A."""
-    packed = [(per * chunk, N), (per * chunk, n)] if per > 1 else []
+def fresh_scratch_shapes(N: int, chunk: int, per: int) -> list[tuple[int, int]]:
+    """What the fresh accumulation allocates beside H (order N, ``per`` chunks of ``chunk``
+    rows per product): the :func:`add_products` tile and the buffer packing the chunks of S (per·chunk × N;
+    A's, per·chunk × n, is allocated after it is freed)."""
+    packed = [(per * chunk, N)] if per > 1 else []
     return [(min(FRESH_PANEL, N), min(TILE_ROWS, N)), *packed]
 
 
@@ -139,7 +140,8 @@ def add_products(H: np.ndarray, F: np.ndarray, first: bool) -> np.ndarray:
     [j0, j1) (FRESH_PANEL columns) of the lower triangle, from its diagonal block
     down, in tiles of TILE_ROWS rows: numpy's matmul with ``out=`` a scratch tile
     evaluates the tile's products (β = 0; a diagonal block whole, as a GEMM — one
-    small ``dsyrk`` per panel was slower), and the tile is complete before one
+    small ``dsyrk`` per panel was slower; the wasted upper half of the diagonal
+    blocks is FRESH_PANEL / N of the work), and the tile is complete before one
     rounded addition per entry puts it into H.  So each entry of FᵀF is one
     length-k inner product rounded into the scratch, then added once: the premise
     of the ``γ_{b + C − 1}`` bound (:mod:`opcheck.linalg.gram_error`).  H's upper
@@ -182,8 +184,8 @@ def accumulate(H: np.ndarray | None, factors: Iterator[np.ndarray], chunks: Chun
         if per == 1:
             H, first = add_products(H, F, first), False
             continue
-        if buf is None:
-            buf = np.empty((per * F.shape[0], F.shape[1]), order="F")
+        if buf is None:  # in the chunks' own order, so packing copies contiguous runs
+            buf = np.empty((per * F.shape[0], F.shape[1]), order="F" if F.flags.f_contiguous else "C")
         buf[rows : rows + F.shape[0]] = F
         rows, count = rows + F.shape[0], count + 1
         if count == per:
@@ -227,10 +229,11 @@ def add_v_block(H: np.ndarray, d2: int, chunks: Chunks, AtA: np.ndarray | None =
     if AtA is None:
         AtA = form_v_block(chunks)
     n = AtA.shape[0]
-    for k in range(d2):
-        blk = H[k * n : (k + 1) * n, k * n : (k + 1) * n]
-        for j0 in range(0, n, PANEL):
-            blk[j0:, j0 : j0 + PANEL] += AtA[j0:, j0 : j0 + PANEL]
+    with np.errstate(invalid="ignore", over="ignore"):  # the diagonal panels' upper parts may be scratch (form_w_block)
+        for k in range(d2):
+            blk = H[k * n : (k + 1) * n, k * n : (k + 1) * n]
+            for j0 in range(0, n, PANEL):
+                blk[j0:, j0 : j0 + PANEL] += AtA[j0:, j0 : j0 + PANEL]
     return H
 
 
