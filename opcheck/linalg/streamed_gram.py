@@ -11,7 +11,7 @@ bound's m is ``d0 + b + 2C + 2`` (b units per product, C products: 2134 at
 d0 = 64, d1 = 20 000, b = 2048, C = 10) instead of dsyrk β = 1's ``d0 + 2 d1 + 6``
 (40 070), whose γ_m‖|J||J|ᵀ‖ (≈ 4.6e-6) was as large as λ_min(J Jᵀ) there.
 The rounding bound of the formation uses ``min(‖J‖_F², max(|J||J|ᵀ1))``
-(:class:`.gram_error.FormationErrors`, two more streamed passes: at n = d1 = 20 000
+(:class:`.gram_error.FormationErrors`, one more streamed pass: at n = d1 = 20 000
 the Frobenius bound alone exceeded λ_min(J Jᵀ)).  Then :func:`opcheck.linalg.spectra.store_extremes` certifies λ_min
 (two Cholesky factorisations in place) — the exact path, not a floor or an estimate.
 
@@ -83,5 +83,5 @@ def streamed_jacobian_extremes(
     src = gram.StreamedFactors(W, X, phi_and_dphi, chunk, fresh)
     H = gram.form_w_block(gram.new_gram(d2 * n), V, src, X)
     H = gram.add_v_block(H, d2, src)
-    ferr = FormationErrors(V, X, src)("both")  # two more streamed passes: |J||J|ᵀ1 and ‖J‖_F²
+    ferr = FormationErrors(V, X, src)("both")  # one more streamed pass: |J||J|ᵀ1 and ‖J‖_F²
     return spectra.store_extremes(SymmetricStore(H), seed, ferr, tight_max=tight_max), p
