@@ -54,3 +54,23 @@ def test_lower_gives_back_the_lower_triangle_and_diagonal_without_a_mirror():
     assert np.array_equal(np.tril(L), np.tril(G))
     x = np.ones(50)
     assert np.allclose(store.matvec(x), G @ x, rtol=1e-13)
+
+
+def test_factor_rounding_bound_refined_by_collatz_wielandt_still_bounds_the_spectral_radius():
+    """γ_{N+1} ρ(|Rᵀ||R|) ≤ refined bound ≤ ∞-norm bound, and the power steps reach ρ (dense eigvalsh as the oracle)."""
+    from opcheck.linalg.intervals import gamma
+
+    N = 300
+    rng = np.random.default_rng(5)
+    F = np.abs(rng.standard_normal((N, 2 * N)))  # positive entries: G = F Fᵀ has a dominant Perron mode
+    G = F @ F.T / N
+    store = SymmetricStore(G.copy())
+    assert store.factor(0.5 * np.linalg.eigvalsh(G)[0])
+    R = np.triu(store.H)
+    rho = np.linalg.eigvalsh(np.abs(R.T) @ np.abs(R))[-1]
+    inf_norm = store.factor_rounding_bound(tight_below=0.0)
+    refined = store.factor_rounding_bound(tight_below=0.0, refine_above=0.0)
+    g = gamma(N + 1)
+    print(f"gamma*rho {g * rho:.3e}, refined {refined:.3e}, inf-norm {inf_norm:.3e}")
+    assert g * rho <= refined <= inf_norm
+    assert refined <= 1.05 * g * rho * 1.01  # converged to the spectral radius (within SAFETY-sized slack)

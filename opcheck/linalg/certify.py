@@ -24,6 +24,7 @@ from opcheck.linalg.intervals import SAFETY, UNIT_ROUNDOFF, Bound, gamma, inflat
 from opcheck.linalg.symmetric_store import SymmetricStore
 
 RETRIES = 3  # factorisations tried per certificate, each with a 16x wider gap
+OPTIMISTIC_FROM = 0.1  # a-priori gap (relative to the estimate) from which the realistic shift is tried first
 
 
 def down(x: float) -> float:
@@ -103,6 +104,10 @@ def _shifted_cholesky_bound(store: SymmetricStore, estimate: float, slack: float
     gap = 2.0 * predicted_margin(store, estimate, sign) + 2.0 * slack + 1e-14 * abs(estimate)
     if estimate - gap <= floor:  # the a-priori (trace) margin leaves no room: try the realistic one once
         return _optimistic_attempt(store, estimate, slack, sign, floor)
+    if gap > OPTIMISTIC_FROM * abs(estimate):  # the a-priori gap would give away much: the realistic shift first
+        lo = _optimistic_attempt(store, estimate, slack, sign, floor)
+        if lo is not None and estimate - lo < gap:
+            return lo
     for _ in range(RETRIES):
         s = estimate - gap
         if s <= floor:
@@ -133,7 +138,7 @@ def certified_after(store: SymmetricStore, s: float) -> float:
 
 def _certified_after(store: SymmetricStore, s: float) -> float:
     """The lower bound a successful factorisation at shift s proves (rigorous rounding margin of the factor)."""
-    margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
+    margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s), refine_above=0.01 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
     return down(s - margin)
 
 

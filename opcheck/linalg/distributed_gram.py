@@ -211,10 +211,11 @@ class BlockedGram:
             z[i] = submit(_substitute, L[(i, i)], y[i], parts, False, pure=False)
         return np.concatenate(self.client.gather(z))[: self.N]
 
-    def factor_rounding_bound(self, tight_below: float = 0.0) -> float:
+    def factor_rounding_bound(self, tight_below: float = 0.0, refine_above: float = float("inf")) -> float:
         """Bound on ``‖RᵀR − H‖₂`` for the last factor ``R = Lᵀ`` of the real rows — the bound of
         :meth:`SymmetricStore.factor_rounding_bound`: ``γ/(1 − γ)·tr H`` (γ = γ_{N+1}), and, when
-        that exceeds ``tight_below``, also ``γ·max(|Rᵀ|(|R| 1))`` from two passes over L's blocks."""
+        that exceeds ``tight_below``, also ``γ·max(|Rᵀ|(|R| 1))`` from two passes over L's blocks
+        (``refine_above`` — the local store's Collatz–Wielandt refinement — is not implemented here)."""
         g = gamma(self.N + 1)
         bound = g / (1.0 - g) * self._last_trace * SAFETY
         if bound <= tight_below:
