@@ -177,8 +177,12 @@ def accumulate(H: np.ndarray | None, factors: Iterator[np.ndarray], chunks: Chun
     for F in factors:
         if H is None:
             H = np.zeros((F.shape[1], F.shape[1]), order="F")
-        if not fresh:
-            H = blas.dsyrk(1.0, np.asfortranarray(F), beta=0.0 if first else 1.0, c=H, trans=1, lower=1, overwrite_c=1)
+        if not fresh:  # a row-major F is Fᵀ column-major: FᵀF as (Fᵀ)(Fᵀ)ᵀ without a transposing copy
+            beta = 0.0 if first else 1.0
+            if F.flags.c_contiguous:
+                H = blas.dsyrk(1.0, F.T, beta=beta, c=H, trans=0, lower=1, overwrite_c=1)
+            else:
+                H = blas.dsyrk(1.0, np.asfortranarray(F), beta=beta, c=H, trans=1, lower=1, overwrite_c=1)
             first = False
             continue
         if per == 1:
@@ -196,10 +200,14 @@ def accumulate(H: np.ndarray | None, factors: Iterator[np.ndarray], chunks: Chun
 
 
 def _stacked(V: np.ndarray, chunks: Chunks, n: int) -> Iterator[np.ndarray]:
-    """The stacked factors ``S_c = [diag(V_1[c]) B_c, …, diag(V_d2[c]) B_c]`` (chunk × d2·n, Fortran)."""
+    """The stacked factors ``S_c = [diag(V_1[c]) B_c, …, diag(V_d2[c]) B_c]`` (chunk × d2·n, row-major like B:
+    written without a transposition), in one reused buffer: each is valid until the next is requested."""
     d2 = V.shape[0]
+    buf = None  # one buffer for every chunk: a fresh 4 MB array per chunk costs its page faults again
     for c, _A, B in chunks():
-        S = np.empty((B.shape[0], d2 * n), order="F")
+        if buf is None or buf.shape[0] < B.shape[0]:
+            buf = np.empty((B.shape[0], d2 * n))
+        S = buf[: B.shape[0]]
         for k in range(d2):
             np.multiply(B, V[k, c][:, None], out=S[:, k * n : (k + 1) * n])
         yield S
