@@ -53,10 +53,10 @@ def abs_quadratic_bound(store: SymmetricStore, v: np.ndarray, psd_within: float 
     return (s1 * s1 + eps * s2 * s2) * SAFETY
 
 
-def rayleigh_bounds(store: SymmetricStore, v: np.ndarray, psd_within: float | None = None) -> tuple[float, float]:
-    """Certified ``[lo, hi] ∋ vᵀGv / vᵀv`` for the stored G (see :func:`abs_quadratic_bound`)."""
+def rayleigh_bounds(store: SymmetricStore, v: np.ndarray, psd_within: float | None = None, w: np.ndarray | None = None) -> tuple[float, float]:
+    """Certified ``[lo, hi] ∋ vᵀGv / vᵀv`` for the stored G (see :func:`abs_quadratic_bound`); ``w``: G v if already computed."""
     N = store.N
-    w = store.matvec(v)
+    w = store.matvec(v) if w is None else w
     q = float(v @ w)
     err = gamma(2 * N + 4) * abs_quadratic_bound(store, v, psd_within) * SAFETY
     nv = float(v @ v)

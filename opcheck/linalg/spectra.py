@@ -63,11 +63,11 @@ def _value_and_note(iv: SpectralInterval, resolution: float) -> tuple[float, str
 
 
 def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool = True,
-                  floor_lo: float | None = None, floor: float | None = None) -> SpectralInterval:
+                  floor_lo: float | None = None, floor: float | None = None, Gv: np.ndarray | None = None) -> SpectralInterval:
     """Certified λ_min interval: Rayleigh above; below, the shift-invert factor's own bound ``floor_lo``
     when it or the caller's ``floor`` (which the caller applies itself) is within ``FLOOR_ENOUGH`` of
     the estimate — a certificate factorisation could not add much — else a certificate factorisation."""
-    hi = certify.up(certify.rayleigh_bounds(store, v, ferr if psd else None)[1] + ferr)
+    hi = certify.up(certify.rayleigh_bounds(store, v, ferr if psd else None, Gv)[1] + ferr)
     if floor_lo is not None and floor_lo - ferr > 0 and max(floor_lo - ferr, floor or 0.0) >= (1.0 - FLOOR_ENOUGH) * min(est, hi):
         lo, lo_by = certify.down(floor_lo - ferr), Bound.CHOLESKY  # the shift-invert factor already certifies this much
     elif tight:
@@ -77,8 +77,9 @@ def _min_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float
     return make_interval(est, min(lo, hi), hi, lo_by, Bound.RAYLEIGH, converged, ferr)
 
 
-def _max_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool) -> SpectralInterval:
-    lo = certify.down(certify.rayleigh_bounds(store, v, ferr if psd else None)[0] - ferr)
+def _max_interval(store: SymmetricStore, est: float, v: np.ndarray, slack: float, converged: bool, ferr: float, psd: bool, tight: bool,
+                  Gv: np.ndarray | None = None) -> SpectralInterval:
+    lo = certify.down(certify.rayleigh_bounds(store, v, ferr if psd else None, Gv)[0] - ferr)
     lo = max(lo, 0.0) if psd else lo
     hi, hi_by = certify.norm_upper_bound(store, v), Bound.NORM
     if tight and hi > max(lo, est) * (1.0 + MAX_RTOL):
@@ -154,11 +155,13 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
             low = top_of(lambda x: c * x - store.matvec(x), N, v0, 1e-12)
             est_min = c - low.value
         v_min, conv_min = low.vector, low.converged
-        r_min = float(np.linalg.norm(store.matvec(v_min) - est_min * v_min))
         iterations = top.products + low.products
         extra = _convergence_note(top, low)
-    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd, tight_min, floor_lo, floor)
-    iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max)
+    Gv = store.matvec(np.column_stack([v_min, v_max]))  # one pass over G for both ends' Rayleigh quotients
+    if N > DENSE_LIMIT or not isinstance(store, SymmetricStore):
+        r_min = float(np.linalg.norm(Gv[:, 0] - est_min * v_min))
+    iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd, tight_min, floor_lo, floor, Gv[:, 0])
+    iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max, Gv[:, 1])
     resolution = N * EPS * max(abs(iv_max.value), 1e-300) + formation_error
     lam, note = _value_and_note(iv_min, resolution)
     note = "; ".join(x for x in (note, extra) if x)
