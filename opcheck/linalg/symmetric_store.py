@@ -52,10 +52,12 @@ class SymmetricStore:
     # ------------------------------------------------------------------ products
     def matvec(self, x: np.ndarray) -> np.ndarray:
         """``G x`` for the stored G (x a vector or an N × k block), whatever the upper triangle holds."""
-        if self._diag_intact:  # BLAS dsymv/dsymm on the lower triangle: numpy's F-order gemv is ~30x slower here
-            if np.ndim(x) == 2:
-                return blas.dsymm(1.0, self.H, np.asfortranarray(x, dtype=np.float64), side=0, lower=1)
-            return blas.dsymv(1.0, self.H, np.ascontiguousarray(x, dtype=np.float64), lower=1)
+        if self._diag_intact:
+            if np.ndim(x) == 2:  # a block: BLAS dgemm on the mirrored matrix (order 10 000, 16 columns: 70 ms, dsymm 149 ms)
+                if not self._upper_valid:
+                    self.restore()  # once; the next factorisation then only shifts the diagonal
+                return blas.dgemm(1.0, self.H, np.asfortranarray(x, dtype=np.float64))
+            return blas.dsymv(1.0, self.H, np.ascontiguousarray(x, dtype=np.float64), lower=1)  # numpy's gemv: 2x slower
         if np.ndim(x) == 2:  # BLAS-3: two triangular products with a unit diagonal
             x = np.asfortranarray(x, dtype=np.float64)
             y = blas.dtrmm(1.0, self.H, x, lower=1, trans_a=0, diag=1)
