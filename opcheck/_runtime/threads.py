@@ -6,7 +6,7 @@ hundreds of matrix-vector products or triangular solves of a Lanczos run, even a
 formed Gram's ``dsyrk`` at order 1000 — runs many times slower with a thread per CPU
 than with the CPUs actually free (measured here on 2 CPUs: at load ≈ 10 an order-1000
 ``dpotrf`` 3.2 s with 2 threads against 0.12 s with 1; beside a single busy process
-0.69 s against 8 ms, and a whole mid-size ``verify`` 10.4 s against 1.2 s).
+0.69 s against 16 ms, and a whole mid-size ``verify`` 10.4 s against 0.8 s).
 :func:`sync_heavy` gives such a phase the CPUs other processes leave free: 1 when the
 last minute's load alone fills the machine (:func:`oversubscribed`), else the CPUs
 minus the other processes running *now* (:func:`others_running`, from /proc) — an
@@ -101,7 +101,7 @@ def sync_heavy_threads() -> int | None:
     1 when oversubscribed over the last minute; else the CPUs that other processes leave
     free right now (:func:`others_running`): on 2 CPUs one busy neighbour means one
     thread — measured here, an order-1000 ``dpotrf`` took 0.69 s with two threads beside
-    one busy process, against 8 ms alone.
+    one busy process, against 16 ms with one.
     """
     env = os.environ.get("OPCHECK_SYNC_THREADS")
     if env is not None and env.strip().isdigit():

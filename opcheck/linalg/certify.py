@@ -106,7 +106,7 @@ def _shifted_cholesky_bound(store: SymmetricStore, estimate: float, slack: float
         return _optimistic_attempt(store, estimate, slack, sign, floor)
     if gap > OPTIMISTIC_FROM * abs(estimate):  # the a-priori gap would give away much: the realistic shift first
         lo = _optimistic_attempt(store, estimate, slack, sign, floor)
-        if lo is not None and estimate - lo < gap:
+        if lo is not None:  # a factor at a higher shift: its bound beats what s = estimate − gap could prove
             return lo
     for _ in range(RETRIES):
         s = estimate - gap
