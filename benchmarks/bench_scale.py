@@ -32,6 +32,7 @@ from _timing import machine_line, matmul_gflops  # noqa: E402
 from opcheck._runtime import seeding  # noqa: E402
 from opcheck.linalg import gram, spectra  # noqa: E402
 from opcheck.linalg.streamed_gram import plan, resident_bytes, streamed_jacobian_extremes  # noqa: E402
+from opcheck.linalg.symmetric_store import SymmetricStore  # noqa: E402
 from opcheck.model.activations import get_activation  # noqa: E402
 from opcheck.model.network import init_scales, sample_params  # noqa: E402
 
@@ -65,6 +66,21 @@ def main() -> None:
         return out
 
     spectra.store_extremes = timed_store_extremes
+    factors: list[tuple[float, float, bool]] = []  # (shift, sign, ran to completion) of every factorisation
+    bounds: list[float] = []  # the rounding bound each certificate's factor proved
+    orig_factor, orig_bound = SymmetricStore.factor, SymmetricStore.factor_rounding_bound
+
+    def logged_factor(self, shift, sign=1.0):
+        ok = orig_factor(self, shift, sign)
+        factors.append((shift, sign, ok))
+        return ok
+
+    def logged_bound(self, *args, **kwargs):
+        b = orig_bound(self, *args, **kwargs)
+        bounds.append(b)
+        return b
+
+    SymmetricStore.factor, SymmetricStore.factor_rounding_bound = logged_factor, logged_bound
     t0 = time.perf_counter()
     ext, _ = streamed_jacobian_extremes(p0.W, p0.V, X, act.phi_and_dphi, seed=0)
     total = time.perf_counter() - t0
@@ -77,6 +93,9 @@ def main() -> None:
     iv, ivx = ext.sigma_min_interval, ext.sigma_max_interval
     print(f"sigma_min(J) = {ext.sigma_min:.10g} in [{iv.lo:.10g}, {iv.hi:.10g}] (certified: {iv.lo_by.value} / {iv.hi_by.value})")
     print(f"sigma_max(J) = {ext.sigma_max:.10g} in [{ivx.lo:.10g}, {ivx.hi:.10g}]")
+    print(f"lambda_min(J J^T) = {ext.lambda_min:.6g}; formation bound {iv.formation_error:.3g}; factorisations (shift, ran): "
+          + ", ".join(f"({s:.4g}, {'yes' if ok else 'no'})" for s, sign, ok in factors if sign > 0)
+          + "; their rounding bounds gamma_(N+1) rho(|R^T||R|): " + ", ".join(f"{b:.3g}" for b in bounds))
     print(f"peak resident (VmHWM) {peak / GB:.2f} GB; predicted {pl.predicted_peak_bytes / GB:.2f} GB; "
           f"prediction / measured = {pl.predicted_peak_bytes / peak:.3f} (target within 20 %)")
     print(f"load average at the end: {os.getloadavg()}")
