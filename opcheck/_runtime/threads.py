@@ -120,16 +120,8 @@ def sync_heavy() -> Iterator[None]:
     if n is None:
         yield
         return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+    with _blas_threads(n):
         yield
-        return
-    with threadpool_limits(limits=n, user_api="blas"):
-        yield
-
-
-_CONTROLLER = None  # one threadpoolctl controller for the process (scanning the loaded libraries costs ~1 ms)
 
 
 @contextlib.contextmanager
@@ -144,6 +136,16 @@ def serial() -> Iterator[None]:
     with two threads against ≈ 10 ms with one, an order-1000 ``gemv`` 4–8 ms
     against 0.14 ms; on an idle machine one thread costs these calls little.
     """
+    with _blas_threads(1):
+        yield
+
+
+_CONTROLLER = None  # one threadpoolctl controller for the process (scanning the loaded libraries costs ~1 ms)
+
+
+@contextlib.contextmanager
+def _blas_threads(n: int) -> Iterator[None]:
+    """BLAS limited to n threads inside, restored after (no-op without threadpoolctl)."""
     global _CONTROLLER
     try:
         from threadpoolctl import ThreadpoolController
@@ -152,5 +154,5 @@ def serial() -> Iterator[None]:
         return
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
+    with _CONTROLLER.limit(limits=n, user_api="blas"):
         yield

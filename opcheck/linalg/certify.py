@@ -113,7 +113,7 @@ def _shifted_cholesky_bound(store: SymmetricStore, estimate: float, slack: float
         if s <= floor:
             return None
         if store.factor(s, sign):
-            return _certified_after(store, s)
+            return certified_after(store, s)
         gap *= 16.0
     return None
 
@@ -132,12 +132,8 @@ def shift_below_floor(store: SymmetricStore, floor: float, formation_error: floa
 
 
 def certified_after(store: SymmetricStore, s: float) -> float:
-    """The lower bound on λ_min(stored G) that the factor now in the store (of ``G − sI``) proves."""
-    return _certified_after(store, s)
-
-
-def _certified_after(store: SymmetricStore, s: float) -> float:
-    """The lower bound a successful factorisation at shift s proves (rigorous rounding margin of the factor)."""
+    """The lower bound on λ_min(stored G) that the factor now in the store (a successful factorisation of
+    ``G − sI``) proves: s minus the factor's rigorous rounding margin."""
     margin = store.factor_rounding_bound(tight_below=1e-10 * abs(s), refine_above=0.01 * abs(s)) + UNIT_ROUNDOFF * store.last_diagonal_max * SAFETY
     return down(s - margin)
 
@@ -156,7 +152,7 @@ def _optimistic_attempt(store: SymmetricStore, estimate: float, slack: float, si
     s = estimate - gap
     if s <= floor or not store.factor(s, sign):
         return None
-    lo = _certified_after(store, s)
+    lo = certified_after(store, s)
     return lo if lo > floor else None
 
 

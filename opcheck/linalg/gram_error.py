@@ -91,17 +91,6 @@ def abs_product(block: str, V, A, B, X, gW: np.ndarray, gV: np.ndarray) -> np.nd
     return out
 
 
-def frobenius_sq(block: str, V, A, B, X) -> float:
-    """``‖J_block‖_F² = Σ_j ‖V_:j‖² Σ_a B_ja² ‖x_a‖² + d2 ‖A‖_F²`` (inflated for rounding)."""
-    with_w, with_v = _parts(block)
-    total = 0.0
-    if with_w:
-        total += float(np.sum(V * V, axis=0) @ ((B * B) @ np.sum(X * X, axis=0)))
-    if with_v:
-        total += V.shape[0] * float(np.sum(A * A))
-    return inflate(total, 2 * A.size + X.size + V.size)
-
-
 def abs_gram_norm(block: str, V, A, B, X) -> float:
     """An upper bound on ``‖ |J||J|ᵀ ‖₂`` (≥ ‖J Jᵀ‖₂ too): ``min(‖J‖_F², max(|J||J|ᵀ1))``."""
     return FormationErrors.of(V, A, B, X).abs_gram_norm(block)

@@ -128,7 +128,8 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
                     tight_min: bool = True, floor: float | None = None) -> Extremes:
     N = store.N
     floor_lo = None  # what a shift-invert factor of G − sI under ``floor`` certifies
-    if N <= DENSE_LIMIT and isinstance(store, SymmetricStore):
+    dense = N <= DENSE_LIMIT and isinstance(store, SymmetricStore)
+    if dense:
         w, U = linalg.eigh(np.array(store.restore()), check_finite=False)
         slack = N * EPS * max(abs(w[0]), abs(w[-1]), 1e-300)
         est_min, v_min, est_max, v_max = float(w[0]), U[:, 0], float(w[-1]), U[:, -1]
@@ -158,7 +159,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         iterations = top.products + low.products
         extra = _convergence_note(top, low)
     Gv = store.matvec(np.column_stack([v_min, v_max]))  # one pass over G for both ends' Rayleigh quotients
-    if N > DENSE_LIMIT or not isinstance(store, SymmetricStore):
+    if not dense:  # the dense path's r_min is its rounding slack
         r_min = float(np.linalg.norm(Gv[:, 0] - est_min * v_min))
     iv_min = _min_interval(store, est_min, v_min, r_min, conv_min, formation_error, psd, tight_min, floor_lo, floor, Gv[:, 0])
     iv_max = _max_interval(store, est_max, v_max, r_max, conv_max, formation_error, psd, tight_max, Gv[:, 1])
