@@ -4,10 +4,12 @@ LAPACK ``dpotrf`` (upper) overwrites only the upper triangle and leaves the
 strictly lower triangle alone.  So the store keeps the matrix ``G`` in its
 strictly lower triangle plus a saved diagonal ``d`` for its whole life; each
 factorisation first rebuilds the upper triangle (with the requested shift) from
-them, block by block (not needed for the first, unshifted-upper one after
-:meth:`restore`), and every product with ``G`` reads the lower triangle only
-(``G x = L₀x + L₀ᵀx + d ⊙ x`` with ``L₀`` the strict lower part, via BLAS
-``dtrmv`` with a unit diagonal).  Memory: one N² array and O(N · block) scratch.
+them, block by block — except right after :meth:`restore` (the upper triangle then
+mirrors G and only the diagonal is shifted).  Products with G: while the diagonal is
+G's, ``dsymv`` on the lower triangle for a vector and ``dgemm`` for a block (after one
+mirror, :meth:`restore`); once a factor has overwritten the diagonal and the upper
+triangle, ``G x = L₀x + L₀ᵀx + d ⊙ x`` with ``L₀`` the strict lower part (BLAS
+``dtrmv``/``dtrmm`` with a unit diagonal).  Memory: one N² array and O(N · block) scratch.
 """
 from __future__ import annotations
 
