@@ -16,10 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import opcheck  # noqa: E402,F401  (first, as in the console script: its OpenBLAS settings apply before numpy loads it)
+
+import numpy as np  # noqa: E402
 
 from _timing import best_of  # noqa: E402
 from opcheck.model.activations import get_activation  # noqa: E402

@@ -28,11 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import opcheck  # noqa: E402,F401  (first, as in the console script: its OpenBLAS settings apply before numpy loads it)
+
+import numpy as np  # noqa: E402
 
 from _timing import best_of  # noqa: E402
 

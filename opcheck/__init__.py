@@ -26,7 +26,7 @@ as a table in Jupyter.  Bad input raises :class:`opcheck.errors.InputError`.
 Layout (imports flow one way: commands -> report/render -> checks/theory ->
 linalg/model/data -> _runtime; ``tests/test_layering.py`` enforces it)
 ----------------------------------------------------------------------------
-_runtime/   blas_guard (OpenBLAS kernel guard), memory (planner), seeding
+_runtime/   blas_guard (OpenBLAS kernel guard), blas_spin (idle-thread polling), memory (planner), seeding
 data/       loaders (.npy/.npz/.csv, built-ins), prepare (Assumption 2 -> Dataset), splits
 model/      activations (φ, φ', φ'', sups, Hermite c_i(s)), network (eqs. 15-17, κ_init of 19)
 linalg/     jacobian (J v, Jᵀ u), gram (structured J Jᵀ), spectra (eigen-solvers with health),
@@ -43,8 +43,10 @@ Every reported number carries its source: ``paper``, ``derived`` (docs/theory.md
 or ``measured``.
 """
 from opcheck._runtime import blas_guard as _blas_guard
+from opcheck._runtime import blas_spin as _blas_spin
 
 _blas_guard.apply()  # before anything imports numpy: see opcheck/_runtime/blas_guard.py
+_blas_spin.apply()  # likewise: numpy's and scipy's OpenBLAS pools stop polling after ~1 ms
 
 __version__ = "0.1.0"
 
