@@ -49,7 +49,7 @@ def _raw(X, y, *, n, d0, label_column, seed):
 
 def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=0, n=None, d0=None, labels="teacher", d2=1,
            normalize=True, standardize=False, omega1=None, omega2=None, constant=1.0, c13=None, c14=None, c_path=None, c20=None,
-           c21=None, kappa_max=2.0, lr=None, label_column=None, params=None, _train=None) -> VerifyResult:
+           c21=None, kappa_max=2.0, lr=None, label_column=None, params=None, w_block=False, _train=None) -> VerifyResult:
     """Check the hypotheses of Theorem 3 at initialization (``opcheck verify``).
 
     Parameters
@@ -78,6 +78,10 @@ def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=
         Z-score every feature before the unit-norm scaling.
     params : tuple (W0, V0), optional
         Θ0 to use instead of sampling (W0 is d1 × d0, V0 is d2 × d1).
+    w_block : bool
+        Also compute σ_min, σ_max of the first-layer block J_W (``--w-block``): no
+        hypothesis uses them, and σ_min(J_W) costs one more Cholesky factorisation of
+        order d2·n.  Without it the ``*_jacobian_w_block`` keys are absent.
 
     Returns
     -------
@@ -109,7 +113,7 @@ def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=
     train_kw = _train or {}
     opts = VerifyOptions.make(n=n, labels=labels, d2=d2, normalize=normalize, standardize=standardize, lr=lr, train=bool(train_kw), **train_kw,
                               activation=activation, init=init, omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant,
-                              c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max)
+                              c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max, w_block=bool(w_block))
     run = run_verify_pipeline(raw, opts, params=p0)
     return VerifyResult(run.document, VERIFY_SCHEMA_VERSION, run.hypotheses, run.conclusions)
 

@@ -116,7 +116,7 @@ def test_planner_figures_and_refusal(monkeypatch):
     assert gram_plan.plan_local(20000, 5e9, structural=True, allow_distributed=False).path is GramPath.MATRIX_FREE
 
 
-VERIFY = ("verify", "--dataset", "sphere", "--n", "32", "--d0", "6", "--d2", "2", "--width", "40", "--json")
+VERIFY = ("verify", "--dataset", "sphere", "--n", "32", "--d0", "6", "--d2", "2", "--width", "40", "--w-block", "--json")
 
 
 def test_verify_runs_the_gram_on_the_scheduler_and_matches_the_local_run(client, run_cli, monkeypatch):

@@ -74,3 +74,15 @@ def test_factor_rounding_bound_refined_by_collatz_wielandt_still_bounds_the_spec
     print(f"gamma*rho {g * rho:.3e}, refined {refined:.3e}, inf-norm {inf_norm:.3e}")
     assert g * rho <= refined <= inf_norm
     assert refined <= 1.05 * g * rho * 1.01  # converged to the spectral radius (within SAFETY-sized slack)
+
+
+def test_abs_factor_product_is_abs_rt_abs_r_times_x():
+    """The blocked |Rᵀ|(|R| x) against the dense product, at an order that is not a multiple of the block."""
+    N = 150
+    rng = np.random.default_rng(7)
+    F = rng.standard_normal((N, 2 * N))
+    store = SymmetricStore(F @ F.T)
+    assert store.factor(0.0)
+    R = np.triu(store.H)
+    x = rng.random(N)
+    np.testing.assert_allclose(store._abs_factor_product(x), np.abs(R.T) @ (np.abs(R) @ x), rtol=1e-13)

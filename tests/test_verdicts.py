@@ -231,7 +231,7 @@ def test_defect8_provenance_fields_are_separate_and_derived_where_they_rest_on_d
 
 # --------------------------------------------------------------------- defect 9
 def test_defect9_sigma_min_positive_only_when_certified():
-    res = run_verify(_sphere(12, 6), VerifyConfig(width=40))
+    res = run_verify(_sphere(12, 6), VerifyConfig(width=40, w_block=True))
     doc = res.as_dict()
     for key in ("sigma_min_jacobian", "mu_phi", "sigma_max_x", "sigma_min_jacobian_w_block"):
         lo, hi = doc["provenance"][key]["interval"]

@@ -26,7 +26,7 @@ def _dataset(n=12, d0=5, d2=2, seed=0):
 @pytest.mark.parametrize("name", ["gelu", "softplus", "tanh"])
 def test_quantities_match_independent_computation(name):
     ds = _dataset()
-    res = run_verify(ds, VerifyConfig(activation=name, width=40, seed=3))
+    res = run_verify(ds, VerifyConfig(activation=name, width=40, seed=3, w_block=True))
     act = get_activation(name)
     W, V, X, Y = res.params.W, res.params.V, ds.X, ds.Y
     A = act.phi(W @ X)
@@ -95,9 +95,9 @@ def test_khatri_rao_against_explicit_power():
 
 def test_matrix_free_path_agrees_with_formed_gram(monkeypatch):
     ds = _dataset()
-    formed = run_verify(ds, VerifyConfig(width=40))
+    formed = run_verify(ds, VerifyConfig(width=40, w_block=True))
     monkeypatch.setattr("opcheck.checks.hypotheses.memory.fits", lambda nbytes: False)
-    free = run_verify(ds, VerifyConfig(width=40, too_big=TooBig.MATRIX_FREE))
+    free = run_verify(ds, VerifyConfig(width=40, too_big=TooBig.MATRIX_FREE, w_block=True))
     assert free.spectra["jacobian"]["method"].startswith("matrix-free")
     for key in ("sigma_min_jacobian", "sigma_max_jacobian", "sigma_min_jacobian_w_block"):
         a, b = formed.value(key), free.value(key)
@@ -129,3 +129,16 @@ def test_gram_rounding_floor_is_replaced_by_the_certified_v_block_bound():
     assert _floor_by_v_block(structural, v_block).sigma_min == 0.0  # a true zero stays zero
     resolved = spectra.Extremes(4.0, 100.0, spectra.Method.DENSE.value, 1, 0.0, 0.0, 1e-12, "")
     assert _floor_by_v_block(resolved, v_block) is resolved
+
+
+def test_w_block_spectrum_only_on_request():
+    """By default J_W's spectrum is not computed (no hypothesis uses it) and its keys are absent; with w_block it is,
+    and every other number is the same to the last bit (the shared Gram and the other blocks do not depend on it)."""
+    ds = _dataset()
+    plain, full = run_verify(ds, VerifyConfig(width=40)), run_verify(ds, VerifyConfig(width=40, w_block=True))
+    w_keys = {"sigma_min_jacobian_w_block", "sigma_max_jacobian_w_block"}
+    assert not w_keys & set(plain.as_dict()["quantities"]) and "jacobian_w_block" not in plain.spectra
+    assert w_keys <= set(full.as_dict()["quantities"]) and "jacobian_w_block" in full.spectra
+    a, b = plain.as_dict()["quantities"], full.as_dict()["quantities"]
+    assert {k: v for k, v in b.items() if k not in w_keys} == a
+    assert [c.holds for c in plain.conditions] == [c.holds for c in full.conditions]

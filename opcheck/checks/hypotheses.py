@@ -5,8 +5,9 @@
 * σ_max(X) and σ_min(X^{*t}), t = 1..4 (through ``(XᵀX)^{∘t}``) and the sample geometry
   (duplicates, largest cosine, numerical rank of X: :mod:`opcheck.checks.diagnoses`);
 * μ_Φ = σ_min(φ(W0X)) and σ_max(φ(W0X)), σ_max(V0), the scale ω̂1, ω̂2, κ̂ of the W0, V0 in use;
-* σ_min, σ_max of the full Jacobian J of Φ at Θ0 and of its V- and W-blocks,
-  through the structured Gram (:mod:`opcheck.linalg.gram`) or matrix-free Lanczos;
+* σ_min, σ_max of the full Jacobian J of Φ at Θ0 and of its V-block (and, with
+  ``w_block``, of its W-block), through the structured Gram
+  (:mod:`opcheck.linalg.gram`) or matrix-free Lanczos;
 * Lemma 3's constants (:mod:`opcheck.checks.lemma3`), the implied constants of
   (9), (13), (20), (21) (:mod:`opcheck.checks.constants`);
 * the rows (:mod:`opcheck.checks.conditions`) and the verdict (:mod:`opcheck.checks.verdict`).
@@ -37,14 +38,25 @@ from opcheck.checks.width_requirements import headline_requirement, width_requir
 from opcheck.data.prepare import Dataset, headline_width
 from opcheck.errors import InputError
 from opcheck.linalg import spectra
-from opcheck.linalg.gram_plan import GramPath
-from opcheck.linalg.jacobian_spectrum import TooBig, jacobian_extremes, matrix_free_flops, plan_grams
+from opcheck.linalg.jacobian_spectrum import TooBig, jacobian_extremes, matrix_free_blocks, matrix_free_flops, plan_grams
 from opcheck.linalg.khatri_rao import khatri_rao_extremes
 from opcheck.model.activations import get_activation
 from opcheck.model.network import Params, forward, init_scales, sample_params
 
 T_RANGE = (1, 2, 3, 4)
 JACOBIAN_BLOCKS = ("both", "first", "second")
+
+
+def jacobian_blocks(w_block: bool) -> tuple[str, ...]:
+    """The Jacobian blocks whose spectra verify computes.
+
+    J (``both``) and its V-block (``second``, whose σ_min is μ_Φ) always: Theorem 3's
+    hypotheses rest on σ_min(J) and μ_Φ.  The W-block J_W (``first``) only on request:
+    no hypothesis uses it (gradient descent on W alone tracks its own σ_min(J_W)), and
+    its λ_min costs one more Cholesky factorisation of order d2·n plus its solves — at
+    d2 = 10, n = 1000 about a third of the run.
+    """
+    return JACOBIAN_BLOCKS if w_block else ("both", "second")
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class VerifyConfig:
     c21: float | None = None
     too_big: TooBig = TooBig.DISTRIBUTED  # a Gram past the memory budget: Dask blocks (--no-distributed: REFUSE)
     scheduler: str | None = None  # Dask scheduler address (--scheduler); None: $OPCHECK_SCHEDULER or a LocalCluster
+    w_block: bool = False  # also the extreme singular values of the W-block J_W (--w-block): see jacobian_blocks
 
     def constants(self) -> Constants:
         return Constants.from_options(self.constant, c13=self.c13, c14=self.c14, c_path=self.c_path, c20=self.c20, c21=self.c21)
@@ -193,10 +206,11 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         check_params(params, dataset)
     d1 = resolve_width(dataset, config, params)
     nominal = init_scales(config.init, d0, d1, d2, config.omega1, config.omega2)
-    gram_plans = plan_grams(n, d0, d1, d2, JACOBIAN_BLOCKS, config.too_big)
+    blocks = jacobian_blocks(config.w_block)
+    gram_plans = plan_grams(n, d0, d1, d2, blocks, config.too_big)
     for plan in gram_plans.values():
         plan.require()
-    plan_memory(n, d0, d1, d2, tuple(b for b, plan in gram_plans.items() if plan.path is GramPath.MATRIX_FREE))
+    plan_memory(n, d0, d1, d2, matrix_free_blocks(gram_plans, d0, d1, config.scheduler))
     loaded = params is not None
     if params is None:
         params = sample_params(nominal, d0, d1, d2, rng(config.seed, "init"))
@@ -216,8 +230,8 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
 
     say("phi(W0 X) and Jacobian spectra")
     # mu_Phi = sigma_min(phi(W0 X)) from the V-block Gram A^T A, formed once and shared with J J^T
-    ext = jacobian_extremes(params.V, fw.A, fw.B, X, JACOBIAN_BLOCKS, config.seed, plans=gram_plans, scheduler=config.scheduler, progress=say)
-    sa, sj, sw = ext["second"], ext["both"], ext["first"]
+    ext = jacobian_extremes(params.V, fw.A, fw.B, X, blocks, config.seed, plans=gram_plans, scheduler=config.scheduler, progress=say)
+    sa, sj = ext["second"], ext["both"]
     sj = _floor_by_v_block(sj, sa)
     lap("jacobian_spectrum")
 
@@ -241,13 +255,14 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
         data={**dataset.summary(), "d1": d1},
         init=S.init_summary(measured, nominal, loaded, config.seed, d0, d1),
         activation=S.activation_summary(act, measured.omega1),
-        quantities=quantity_table(l3, {"x": sx, "phi": sa, "v0": sv0, "j": sj, "w": sw}, sa.note, measured, constants, kr),
+        quantities=quantity_table(l3, {"x": sx, "phi": sa, "v0": sv0, "j": sj, **({"w": ext["first"]} if "first" in ext else {})},
+                                  sa.note, measured, constants, kr),
         spectra={
             "x": S.spectrum(sx),
             "phi_w0x": S.spectrum(sa),
             "v0": S.spectrum(sv0),
             "jacobian": S.spectrum(sj),
-            "jacobian_w_block": S.spectrum(sw),
+            **({"jacobian_w_block": S.spectrum(ext["first"])} if "first" in ext else {}),
             "jacobian_v_block": S.spectrum(sa),
         },
         khatri_rao=[k.as_dict() for k in kr],

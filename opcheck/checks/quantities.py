@@ -58,12 +58,13 @@ def quantity_table(l3: Lemma3Constants, ext: dict[str, spectra.Extremes], sa_not
                    constants: Constants, powers: list | tuple = ()) -> dict[QuantityKey, Quantity]:
     """Every quantity at Θ0 with formula and value provenance; spectral ones carry their certified interval.
 
-    ``ext`` holds the solver records ``x`` (X), ``phi`` (φ(W0X)), ``v0``, ``j`` (J) and ``w`` (J_W).
+    ``ext`` holds the solver records ``x`` (X), ``phi`` (φ(W0X)), ``v0``, ``j`` (J) and, when
+    the W-block was computed, ``w`` (J_W); without it the J_W rows are left out.
     """
     K = QuantityKey
     M = V.MEASURED
     mu = l3.mu
-    sj, sw = ext["j"], ext["w"]
+    sj = ext["j"]
     table = {
         K.SIGMA_MAX_X: Quantity(l3.sigma_max_x, F.NONE, M, "Sec. 4", "largest singular value of X (d0 x n, unit-norm columns)"),
         K.MU_PHI: Quantity(mu, F.PAPER, M, "Lemma 3", "mu_Phi = sigma_min(phi(W0 X))" + (f"; {sa_note}" if sa_note else "")),
@@ -71,8 +72,10 @@ def quantity_table(l3: Lemma3Constants, ext: dict[str, spectra.Extremes], sa_not
         K.SIGMA_MAX_V0: Quantity(l3.sigma_max_v0, F.PAPER, M, "Lemma 3", "sigma_max(V0)"),
         K.SIGMA_MIN_JACOBIAN: Quantity(sj.sigma_min, F.PAPER, M, "Def. 1", f"sigma_min(J) at Theta0 via {sj.method}"),
         K.SIGMA_MAX_JACOBIAN: Quantity(sj.sigma_max, F.PAPER, M, "Def. 1", f"sigma_max(J) at Theta0 via {sj.method}"),
-        K.SIGMA_MIN_JACOBIAN_W_BLOCK: Quantity(sw.sigma_min, F.PAPER, M, "Def. 1", "first-layer block dPhi/dW alone"),
-        K.SIGMA_MAX_JACOBIAN_W_BLOCK: Quantity(sw.sigma_max, F.PAPER, M, "Def. 1", "first-layer block dPhi/dW alone"),
+        **({} if "w" not in ext else {
+            K.SIGMA_MIN_JACOBIAN_W_BLOCK: Quantity(ext["w"].sigma_min, F.PAPER, M, "Def. 1", "first-layer block dPhi/dW alone"),
+            K.SIGMA_MAX_JACOBIAN_W_BLOCK: Quantity(ext["w"].sigma_max, F.PAPER, M, "Def. 1", "first-layer block dPhi/dW alone"),
+        }),
         K.SIGMA_MIN_JACOBIAN_V_BLOCK: Quantity(mu, F.PAPER, M, "Lemma 3", "second-layer block dPhi/dV = I (x) phi(W0X): equals mu_Phi"),
         K.SIGMA_MAX_JACOBIAN_V_BLOCK: Quantity(l3.sigma_max_phi, F.PAPER, M, "Lemma 3", "second-layer block: equals sigma_max(phi(W0X))"),
         K.NU_PHI: Quantity(l3.nu, F.PAPER, M, "Lemma 3", "nu_Phi = sup|phi'| sigma_max(X) sigma_max(V0) + sigma_max(phi(W0X))"),

@@ -101,6 +101,10 @@ LrOrTheorem = Annotated[Optional[str], option("--lr", panel=TRAINING, metavar="<
 Scheduler = Annotated[Optional[str], option(
     "--scheduler", panel=COMPUTE, envvar="OPCHECK_SCHEDULER", metavar="ADDRESS",
     help="A Dask scheduler (tcp://HOST:PORT) to run on; default: local worker processes (spilling to disk) when the work needs them.")]
+WBlock = Annotated[bool, option(
+    "--w-block", panel=COMPUTE,
+    help="Also compute sigma_min and sigma_max of the first-layer block J_W (no hypothesis uses them; "
+         "one more Cholesky factorisation of order d2 n: about a third of the run at d2 = 10).")]
 NoDistributed = Annotated[bool, option(
     "--no-distributed", panel=COMPUTE,
     help="Keep every Jacobian Gram on this machine: refuse, with the figure, when one does not fit its memory.")]

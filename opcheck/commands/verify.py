@@ -88,6 +88,7 @@ def register(app: typer.Typer) -> None:
         sigma_points: Annotated[int, option("--sigma-points", panel=TRAINING, min=0, help="Log-spaced GD steps (with the first and last) at which sigma_min(J) is measured against mu/2.")] = 4,
         scheduler: o.Scheduler = None,
         no_distributed: o.NoDistributed = False,
+        w_block: o.WBlock = False,
         as_json: o.Json = False,
         quiet: Annotated[bool, option("--quiet", "-q", panel=OUTPUT, help="Print only the verdict's first sentence (the exit status says the rest).")] = False,
         verbose: Annotated[bool, option("--verbose", "-v", panel=OUTPUT, help="Print the full tables: data, activation, every quantity, solver health.")] = False,
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
             train=train, lr=parse_lr(lr), steps=steps, tol=tol, train_layers=o.value(train_layers), sigma_points=sigma_points,
             activation=o.value(activation), init=o.value(init), omega1=omega1, omega2=omega2, width=width, seed=seed, constant=constant,
             c13=c13, c14=c14, c_path=c_path, c20=c20, c21=c21, kappa_max=kappa_max,
-            too_big=TooBig.REFUSE if no_distributed else TooBig.DISTRIBUTED, scheduler=scheduler,
+            too_big=TooBig.REFUSE if no_distributed else TooBig.DISTRIBUTED, scheduler=scheduler, w_block=w_block,
         )
         check_options(opts)
         if not train:

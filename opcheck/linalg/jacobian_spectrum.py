@@ -204,7 +204,7 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
 
     if not address:
         for block in blocks:
-            plan = gram_plan.plan_distributed(plans[block], d0, d1, workers, 1, limit, spill, reserve=gram_plan.LOCAL_WORKER_BASE)
+            plan = local_cluster_plan(plans[block], d0, d1)
             if plan.path is GramPath.MATRIX_FREE:
                 run(block, plan)
         blocks = [b for b in blocks if b not in out]
@@ -216,6 +216,22 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
         for block in blocks:
             run(block, gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill, reserve=reserve), client)
     return out
+
+
+def local_cluster_plan(plan: GramPlan, d0: int, d1: int) -> GramPlan:
+    """A ``DISTRIBUTED`` plan sized for a LocalCluster of this machine's cores (spilling to the temporary
+    directory); ``MATRIX_FREE``, with the reason, when that cluster cannot hold the blocks."""
+    workers, spill_dir = cluster.local_cores(), tempfile.gettempdir()
+    return gram_plan.plan_distributed(plan, d0, d1, workers, 1, plan.budget_bytes / workers, float(shutil.disk_usage(spill_dir).free),
+                                      reserve=gram_plan.LOCAL_WORKER_BASE)
+
+
+def matrix_free_blocks(plans: dict[str, GramPlan], d0: int, d1: int, scheduler: str | None = None) -> tuple[str, ...]:
+    """The blocks that will run matrix-free: planned so, or distributed with no scheduler on a LocalCluster
+    that cannot hold them (:func:`local_cluster_plan`).  A remote cluster is sized only once connected."""
+    local = not cluster.scheduler_address(scheduler)
+    return tuple(b for b, p in plans.items() if p.path is GramPath.MATRIX_FREE
+                 or (local and p.path is GramPath.DISTRIBUTED and local_cluster_plan(p, d0, d1).path is GramPath.MATRIX_FREE))
 
 
 def _v_block_floor(block: str, done: dict[str, spectra.Extremes]) -> float | None:

@@ -81,7 +81,8 @@ class SymmetricStore:
         y = (d[:, None] if np.ndim(x) == 2 else d) * x
         for j0 in range(0, self.N, BLOCK):
             j1 = min(j0 + BLOCK, self.N)
-            P = np.abs(np.tril(self.H[j0:, j0:j1], -1))  # rows j0.., strict lower of this column block
+            P = np.abs(self.H[j0:, j0:j1])  # rows j0.., strict lower of this column block: only its top square needs a mask
+            P[: j1 - j0][np.triu_indices(j1 - j0)] = 0.0
             y[j0:] += P @ x[j0:j1]
             y[j0:j1] += P.T @ x[j0:]
         return y
@@ -182,9 +183,15 @@ class SymmetricStore:
         s = np.zeros(self.N)  # |R| x
         for j0 in range(0, self.N, BLOCK):
             j1 = min(j0 + BLOCK, self.N)
-            s[:j1] += np.abs(np.triu(self.H[:j1, j0:j1], -j0)) @ x[j0:j1]  # R[i, j] with i <= j
+            s[:j1] += self._abs_factor_columns(j0, j1) @ x[j0:j1]
         t = np.zeros(self.N)  # |Rᵀ| s
         for j0 in range(0, self.N, BLOCK):
             j1 = min(j0 + BLOCK, self.N)
-            t[j0:j1] = np.abs(np.triu(self.H[:j1, j0:j1], -j0)).T @ s[:j1]
+            t[j0:j1] = self._abs_factor_columns(j0, j1).T @ s[:j1]
         return t
+
+    def _abs_factor_columns(self, j0: int, j1: int) -> np.ndarray:
+        """``|R[:j1, j0:j1]|`` (R[i, j] for i ≤ j): one copy, with only the bottom square masked (rows above j0 are all in R)."""
+        P = np.abs(self.H[:j1, j0:j1])
+        P[j0:][np.tril_indices(j1 - j0, -1)] = 0.0
+        return P

@@ -144,6 +144,8 @@ def solver_table(console: Console, spectra: dict) -> None:
         rows.append([name, num(s["sigma_min"]), _interval(iv.get("sigma_min")), num(s["sigma_max"]), s["method"], str(s["iterations"])])
         if s["note"]:
             notes.append(f"{name}: {s['note']}")
+    if "jacobian" in spectra and "jacobian_w_block" not in spectra:
+        notes.append("jacobian_w_block: not computed (no hypothesis uses it; --w-block computes it)")
     print_rows(console, "solver health", ["matrix", "σ_min", "σ_min certified", "σ_max", "method", "iters"], rows, caption="; ".join(notes))
 
 
