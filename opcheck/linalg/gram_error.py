@@ -157,7 +157,9 @@ class FormationErrors:
         """From held factors A = φ(WX), B = φ'(WX), in chunks of ``CHUNK`` hidden units."""
         d1 = A.shape[0]
         rows = max(16, HELD_CHUNK_ELEMS // max(1, A.shape[1]))  # chunks that stay in cache across the pass's steps
-        with threads.serial():  # many small products: one BLAS thread (2 threads: 260 ms against 24 ms beside a busy process)
+        # the CPUs left free now (threads.sync_heavy): beside a busy process one thread (two took 260 ms against 24 ms
+        # there), on a quiet machine both (mid size: 23 ms against 30 ms serial)
+        with threads.sync_heavy():
             return cls(V, X, lambda: ((c, A[c], B[c]) for c in (slice(j, min(j + rows, d1)) for j in range(0, d1, rows))))
 
     def abs_gram_norm(self, block: str) -> float:
