@@ -102,7 +102,7 @@ def verify(X=None, y=None, *, width=None, activation="gelu", init="lecun", seed=
     >>> r
     <VerifyResult n=12 d0=4 d1=60: ... of ... conditions hold>
     >>> r.quantities["mu_phi"] > 0, r.to_dict()["schema_version"]
-    (True, 1)
+    (True, 2)
     """
     from opcheck.commands.pipeline import VerifyOptions, run_verify_pipeline
     from opcheck.model.network import Params

@@ -40,7 +40,7 @@ def test_out_writes_the_report_trio_atomically(run_cli, tmp_path):
     assert names == [".opcheck-report", "report.html", "report.md", "results.json"]
     results = json.loads((folder / "results.json").read_text())
     cli = json.loads(run_cli(*SPHERE, "--json").out)
-    assert results["kind"] == "opcheck-verify" and results["schema_version"] == 1
+    assert results["kind"] == "opcheck-verify" and results["schema_version"] == 2
     assert results["quantities"] == cli["quantities"]
     md = (folder / "report.md").read_text()
     for c in cli["conditions"]:

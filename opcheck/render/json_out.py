@@ -15,7 +15,7 @@ from opcheck._runtime.serialize import dumps as _dumps
 __all__ = ["BOUND_SCHEMA_VERSION", "VERIFY_SCHEMA_VERSION", "dumps", "emit"]
 
 #: version of the ``opcheck verify --json`` document
-VERIFY_SCHEMA_VERSION = 1
+VERIFY_SCHEMA_VERSION = 2
 #: version of the ``opcheck bound --json`` document
 BOUND_SCHEMA_VERSION = 2
 
