@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from opcheck._runtime import blas_spin  # noqa: E402  (sets nothing here: the children get the variable explicitly)
+from opcheck._runtime import blas_spin  # noqa: E402  (importing opcheck sets it here too; each child gets its value explicitly)
 
 SOLVE_SCRIPT = r"""
 import statistics, sys, time

@@ -17,6 +17,7 @@ exit    meaning
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
@@ -115,6 +116,10 @@ class OpcheckGroup(TyperGroup):
         sys.exit(code)
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
+        with _sigint_recorded() as interrupted:
+            return self._run_recorded(args, prog_name, complete_var, extra, interrupted)
+
+    def _run_recorded(self, args, prog_name, complete_var, extra, interrupted: list[bool]) -> int:
         import warnings
 
         # numerical warnings are errors inside opcheck: a RuntimeWarning raises (and, while a
@@ -141,6 +146,9 @@ class OpcheckGroup(TyperGroup):
         except KeyboardInterrupt:
             code = 130
         except Exception as exc:  # a bug, not bad input: one line, exit 3, traceback on request
+            if interrupted or _raised_by_interrupt(exc):  # a library failing *because* Ctrl-C landed inside it
+                typer.echo("opcheck: interrupted", err=True)
+                return 130
             if os.environ.get("OPCHECK_DEBUG"):
                 raise
             typer.echo(f"opcheck: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
@@ -149,6 +157,47 @@ class OpcheckGroup(TyperGroup):
         if code == 130:  # Typer's translation of KeyboardInterrupt
             typer.echo("opcheck: interrupted", err=True)
         return code if isinstance(code, int) else 0
+
+
+@contextlib.contextmanager
+def _sigint_recorded():
+    """Record Ctrl-C (SIGINT) while a command runs, then raise KeyboardInterrupt as Python would.
+
+    A KeyboardInterrupt can land inside library code that then fails in its own clean-up:
+    threading's "release unlocked lock" when it arrives between a lock's acquire and release
+    (seen while a local Dask cluster shut down).  That exception is the interruption, not a
+    bug, so :class:`OpcheckGroup` exits 130 for any exception once SIGINT was received.
+    Only in the main thread and only over Python's default handler (a caller's own is kept).
+    """
+    import signal
+    import threading
+
+    interrupted: list[bool] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield interrupted
+        return
+
+    def on_sigint(signum, frame):
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _raised_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is in the exception's chain (``__cause__``/``__context__``)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
 
 
 class OpcheckCommand(TyperCommand):

@@ -24,6 +24,7 @@ def _probe(first: str = "", value: str | None = None) -> str:
     [
         ("", None, str(blas_spin.SPIN_EXPONENT)),  # the console script and `import opcheck` first
         ("", "28", "28"),  # the user's own choice wins
+        ("", "", ""),  # even an empty one (OpenBLAS then uses its default)
         ("import numpy\n", None, "unset"),  # too late: OpenBLAS has read its environment already
     ],
 )

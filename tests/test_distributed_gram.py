@@ -139,3 +139,26 @@ def test_verify_runs_the_gram_on_the_scheduler_and_matches_the_local_run(client,
         assert abs(a["quantities"][key] - b["quantities"][key]) <= 1e-8 * a["quantities"][key], key
     refused = run_cli(*VERIFY, "--no-distributed")
     assert refused.code == 2 and "would need" in refused.err and "Traceback" not in refused.err
+
+
+def test_a_remote_cluster_refuses_what_it_cannot_finish_before_any_block(client, run_cli):
+    """d2 = 100 000 at n = 30 (J Jᵀ of order 3 000 000) on the cluster: refused with the figure once the
+    cluster is sized, before any block is assembled (locally the planner refuses before connecting)."""
+    res = run_cli("verify", "--dataset", "sphere", "--n", "30", "--d0", "5", "--d2", "100000", "--scheduler", client.scheduler.address)
+    assert res.code == 2 and "Traceback" not in res.err, res
+    assert "floating-point operations" in res.err and "order 3000000" in res.err
+
+
+def test_an_assembled_gram_is_checked_against_the_time_budget(monkeypatch):
+    """The dense check: order³/3 at DENSE_RATE_PER_THREAD per worker thread, against OPCHECK_TIME_BUDGET_S."""
+    from opcheck.errors import InputError
+    from opcheck.linalg import jacobian_spectrum as js
+    from opcheck.linalg.gram_plan import GramPath, GramPlan
+
+    plan = GramPlan(GramPath.DISTRIBUTED, 60_000, 0.0, 0.0)
+    seconds = 60_000**3 / 3 / (1e10 * 4)  # 1800 s on 4 threads
+    monkeypatch.setenv("OPCHECK_TIME_BUDGET_S", str(2 * seconds))
+    js._require_feasible("both", plan, 60_000, 64, 1000, 1, 4)
+    monkeypatch.setenv("OPCHECK_TIME_BUDGET_S", str(0.5 * seconds))
+    with pytest.raises(InputError, match="Cholesky factorisation of the assembled Gram of order 60000 on 4 worker"):
+        js._require_feasible("both", plan, 60_000, 64, 1000, 1, 4)

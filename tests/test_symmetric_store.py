@@ -18,15 +18,17 @@ def _with_garbage_above(G):
     return H
 
 
+@pytest.mark.parametrize("N", [50, 150])  # one column block of 64, and several with a partial last one
 @pytest.mark.parametrize("k", [None, 5])
-def test_products_before_and_after_a_factorisation(k):
-    G = _spd()
+def test_products_before_and_after_a_factorisation(k, N):
+    G = _spd(N)
     store = SymmetricStore(_with_garbage_above(G))
-    x = np.random.default_rng(1).random(50 if k is None else (50, k))
+    x = np.random.default_rng(1).random(N if k is None else (N, k))
     assert np.allclose(store.matvec(x), G @ x, rtol=1e-13, atol=1e-12)
     assert np.allclose(store.abs_matvec(np.abs(x)), np.abs(G) @ np.abs(x), rtol=1e-13, atol=1e-12)
     assert store.factor(-0.5)  # G + 0.5 I: SPD
     assert np.allclose(store.matvec(x), G @ x, rtol=1e-13, atol=1e-12)  # the factor overwrote the diagonal and the upper part
+    assert np.allclose(store.abs_matvec(np.abs(x)), np.abs(G) @ np.abs(x), rtol=1e-13, atol=1e-12)
 
 
 def test_factorisations_of_a_store_whose_upper_triangle_was_never_mirrored():

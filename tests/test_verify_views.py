@@ -30,6 +30,9 @@ def test_verbose_prints_the_full_tables(run_cli):
     res = run_cli(*SPHERE, "-v")
     for text in ("solver health", "quantities at Theta0", "activation", "verdict"):
         assert text in res.out
+    assert "jacobian_w_block: not computed" in res.out and "σ_min(J_W)" not in res.out  # J_W only with --w-block
+    full = run_cli(*SPHERE, "-v", "--w-block")
+    assert "not computed" not in full.out and "σ_min(J_W)" in full.out
 
 
 def test_out_writes_the_report_trio_atomically(run_cli, tmp_path):

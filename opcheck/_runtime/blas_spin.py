@@ -32,9 +32,10 @@ def apply() -> bool:
     """Set ``OPENBLAS_THREAD_TIMEOUT`` for this process's OpenBLAS libraries; return whether it was set.
 
     It is set only when numpy is not loaded yet (OpenBLAS reads the variable once, when
-    the library loads) and the user has not chosen a value.
+    the library loads) and the variable is not in the environment at all.  The setting is
+    process-wide: subprocesses started later inherit it.
     """
-    if "numpy" in sys.modules or os.environ.get(VARIABLE):
+    if "numpy" in sys.modules or VARIABLE in os.environ:  # any value the user set, even empty, is theirs
         return False
     os.environ[VARIABLE] = str(SPIN_EXPONENT)
     return True

@@ -15,6 +15,8 @@ from opcheck.errors import InputError
 
 #: floating-point operations per second assumed for planning (matrix-vector bound work)
 PLANNING_RATE = 1e9
+#: per worker thread, for dense factorisations on a Dask cluster (BLAS-3; this project's machine: ≈ 27 per core)
+DENSE_RATE_PER_THREAD = 1e10
 #: seconds of work opcheck agrees to start without being told otherwise
 DEFAULT_BUDGET_S = 3600.0
 ENV_BUDGET = "OPCHECK_TIME_BUDGET_S"
@@ -33,12 +35,12 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.3g} s"
 
 
-def require(flops: float, what: str, way_out: str) -> None:
-    """Refuse (exit 2) work of ``flops`` operations that would exceed the time budget."""
+def require(flops: float, what: str, way_out: str, rate: float = PLANNING_RATE) -> None:
+    """Refuse (exit 2) work of ``flops`` operations that would exceed the time budget at ``rate`` flop/s."""
     budget = budget_seconds()
-    seconds = flops / PLANNING_RATE
+    seconds = flops / rate
     if not seconds <= budget:
         raise InputError(
             f"{what} may need up to {flops:.2g} floating-point operations, about {_duration(seconds)} at "
-            f"{PLANNING_RATE / 1e9:g} GFLOP/s, beyond the {_duration(budget)} budget ({ENV_BUDGET}); {way_out}"
+            f"{rate / 1e9:g} GFLOP/s, beyond the {_duration(budget)} budget ({ENV_BUDGET}); {way_out}"
         )

@@ -118,8 +118,8 @@ class FormationErrors:
 
     ``|J||J|ᵀ 1`` splits by layer: ``M_W 1`` (d2 × n, from the W-part) and
     ``M_V 1``, whose rows are all ``|A|ᵀ(|A| 1)`` (n).  The full Gram's row sums are
-    their sum and the V-block's (``AᵀA``) the latter, so the three blocks verify asks
-    for cost the passes of one; the Frobenius norms split the same way and are summed
+    their sum and the V-block's (``AᵀA``) the latter, so the blocks verify asks
+    for (two; three with ``--w-block``) cost the passes of one; the Frobenius norms split the same way and are summed
     on the first pass.  The factors come as chunks of hidden units
     (:data:`opcheck.linalg.gram.Chunks`): held arrays (:meth:`of`) or evaluated from W
     chunk by chunk (the streamed path at large n, where A and B are never whole).
@@ -157,9 +157,7 @@ class FormationErrors:
         """From held factors A = φ(WX), B = φ'(WX), in chunks of ``CHUNK`` hidden units."""
         d1 = A.shape[0]
         rows = max(16, HELD_CHUNK_ELEMS // max(1, A.shape[1]))  # chunks that stay in cache across the pass's steps
-        # the CPUs left free now (threads.sync_heavy): beside a busy process one thread (two took 260 ms against 24 ms
-        # there), on a quiet machine both (mid size: 23 ms against 30 ms serial)
-        with threads.sync_heavy():
+        with threads.serial():  # many small products: one BLAS thread (2 threads: 260 ms against 24 ms beside a busy process)
             return cls(V, X, lambda: ((c, A[c], B[c]) for c in (slice(j, min(j + rows, d1)) for j in range(0, d1, rows))))
 
     def abs_gram_norm(self, block: str) -> float:

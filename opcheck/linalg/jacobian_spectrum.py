@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from opcheck._runtime import cluster, memory, threads
+from opcheck._runtime import cluster, memory, threads, work
 from opcheck.linalg import distributed_gram, gram, gram_error, gram_plan, spectra
 from opcheck.linalg.gram_plan import GramPath, GramPlan
 from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
@@ -192,7 +192,8 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
 
     ferrs = gram_error.FormationErrors.of(V, A, B, X)
 
-    def run(block: str, plan: GramPlan, client=None) -> None:
+    def run(block: str, plan: GramPlan, client=None, threads_total: int = workers) -> None:
+        _require_feasible(block, plan, A.shape[1], d0, d1, V.shape[0], threads_total)
         say(plan.summary())
         if plan.path is GramPath.MATRIX_FREE:
             ext = _local_extremes(V, A, B, X, [block], seed, {block: plan})[block]
@@ -214,8 +215,21 @@ def _distributed_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: d
         cap = cluster.capacity(client)
         reserve = 0.0 if address else gram_plan.LOCAL_WORKER_BASE
         for block in blocks:
-            run(block, gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill, reserve=reserve), client)
+            run(block, gram_plan.plan_distributed(plans[block], d0, d1, cap.workers, cap.threads_per_worker, cap.memory_limit, spill, reserve=reserve), client,
+                cap.workers * cap.threads_per_worker)
     return out
+
+
+def _require_feasible(block: str, plan: GramPlan, n: int, d0: int, d1: int, d2: int, threads_total: int) -> None:
+    """Refuse (exit 2, with the figure) a block a cluster cannot finish in the time budget, before its work starts:
+    a matrix-free fall-back by its Lanczos bound (:func:`matrix_free_flops`), an assembled Gram by its Cholesky
+    factorisation (order³/3) at :data:`~opcheck._runtime.work.DENSE_RATE_PER_THREAD` per worker thread."""
+    if plan.path is GramPath.MATRIX_FREE:
+        work.require(matrix_free_flops(n, d0, d1, d2, (block,)), f"the matrix-free Jacobian spectrum (J J^T of order {plan.order})",
+                     "use a smaller --d2 or --n")
+    elif plan.path is GramPath.DISTRIBUTED:
+        work.require(plan.order**3 / 3.0, f"the Cholesky factorisation of the assembled Gram of order {plan.order} on {threads_total} worker thread(s)",
+                     "use a smaller --d2 or --n, or a larger cluster", rate=work.DENSE_RATE_PER_THREAD * max(1, threads_total))
 
 
 def local_cluster_plan(plan: GramPlan, d0: int, d1: int) -> GramPlan:
@@ -228,7 +242,8 @@ def local_cluster_plan(plan: GramPlan, d0: int, d1: int) -> GramPlan:
 
 def matrix_free_blocks(plans: dict[str, GramPlan], d0: int, d1: int, scheduler: str | None = None) -> tuple[str, ...]:
     """The blocks that will run matrix-free: planned so, or distributed with no scheduler on a LocalCluster
-    that cannot hold them (:func:`local_cluster_plan`).  A remote cluster is sized only once connected."""
+    that cannot hold them (:func:`local_cluster_plan`).  A remote cluster is sized only once connected; each block
+is then checked by :func:`_require_feasible` before its work starts."""
     local = not cluster.scheduler_address(scheduler)
     return tuple(b for b, p in plans.items() if p.path is GramPath.MATRIX_FREE
                  or (local and p.path is GramPath.DISTRIBUTED and local_cluster_plan(p, d0, d1).path is GramPath.MATRIX_FREE))
