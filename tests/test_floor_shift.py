@@ -67,3 +67,26 @@ def test_wrong_floor_cannot_certify_anything_false(monkeypatch, factor):
     iv = e.lambda_min_interval
     assert abs(e.lambda_min - truth) <= 1e-8 * truth
     assert iv.lo <= truth <= iv.hi
+
+
+@pytest.mark.parametrize("block_from", [4, 10**9])  # block Lanczos / ARPACK
+def test_v_block_starts_change_the_speed_not_the_answer(monkeypatch, block_from):
+    """Starting from e_a ⊗ u (u: M's extreme eigenvectors), as jacobian_spectrum does with the V-block's Ritz
+    vectors: the same λ_min, λ_max as the dense eigvalsh, and for block Lanczos no more products than a random start."""
+    G, lam_m, truth = _clustered(seed=2, q_scale=0.3)
+    w = np.linalg.eigvalsh(G)
+    monkeypatch.setattr(spectra, "DENSE_LIMIT", 4)
+    monkeypatch.setattr(spectra, "BLOCK_FROM", block_from)
+    n = G.shape[0] // 4
+    F = np.random.default_rng(2).standard_normal((n, n + 5))  # M of _clustered(seed=2): the same first draw
+    _, U = np.linalg.eigh(F @ F.T / n)
+    starts = tuple(np.kron(np.eye(4), u.reshape(-1, 1)) for u in (U[:, 0], U[:, -1]))
+    plain = spectra.store_extremes(SymmetricStore(G.copy()), 0, 0.0, tight_max=False, floor=lam_m)
+    started = spectra.store_extremes(SymmetricStore(G.copy()), 0, 0.0, tight_max=False, floor=lam_m, starts=starts)
+    print(f"products: random start {plain.iterations}, V-block start {started.iterations}")
+    for e in (plain, started):
+        assert abs(e.lambda_min - w[0]) <= 1e-8 * w[0] and abs(e.lambda_max - w[-1]) <= 1e-10 * w[-1]
+        v_min, v_max = e.vectors
+        assert abs(np.linalg.norm(v_max) - 1.0) < 1e-12 and np.linalg.norm(G @ v_max - e.lambda_max * v_max) <= 1e-8 * w[-1]
+    if block_from == 4:
+        assert started.iterations <= plain.iterations

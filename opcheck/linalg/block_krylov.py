@@ -58,8 +58,9 @@ def top_eigenpair(apply: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndar
                   max_products: int = 100_000, seed_columns: np.random.Generator | None = None) -> Eigenpair:
     """Largest (algebraic) eigenpair of the symmetric ``X ↦ apply(X)`` (N × k → N × k).
 
-    ``v0`` is the first start column (the others come from ``seed_columns``, default
-    a Generator seeded from N).  ``max_products`` counts columns applied.  The run
+    ``v0`` is the first start column, or an N × m block of the first m (m ≤ block size;
+    e.g. approximations of a cluster's eigenvectors); the others come from
+    ``seed_columns``, default a Generator seeded from N.  ``max_products`` counts columns applied.  The run
     stops when ``‖Mu − θu‖ ≤ tol·|θ|``, or when θ has stopped moving (two blocks in
     a row within ``tol`` relative) while the residual no longer halves: the operator's own rounding (e.g. a triangular
     solve's, ~cond·ε) then floors the residual, and the pair counts as converged
@@ -67,10 +68,12 @@ def top_eigenpair(apply: Callable[[np.ndarray], np.ndarray], N: int, v0: np.ndar
     """
     k = block_size(N)
     gen = seed_columns if seed_columns is not None else np.random.default_rng(N)
+    given = np.asarray(v0, dtype=np.float64).reshape(N, -1)[:, :k]
+    g = given.shape[1]
     start = np.empty((N, k))
-    start[:, 0] = v0
-    if k > 1:
-        start[:, 1:] = gen.standard_normal((N, k - 1))
+    start[:, :g] = given
+    if k > g:
+        start[:, g:] = gen.standard_normal((N, k - g))
     cap = min(MAX_BLOCKS * k, N)
     Qb, Mb = np.empty((N, cap + k)), np.empty((N, cap + k))  # the basis and its images, filled left to right
     Q = _orth(start, Qb[:, :0])

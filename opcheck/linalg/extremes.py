@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from opcheck.linalg.intervals import SpectralInterval, structural_zero_interval
 
@@ -31,6 +33,8 @@ class Extremes:
     note: str = ""
     lambda_min_interval: SpectralInterval | None = None  # certified enclosure of λ_min
     lambda_max_interval: SpectralInterval | None = None
+    #: the unit Ritz vectors (v_min, v_max) of a formed matrix, for starting a related solve; not serialised
+    vectors: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sigma_min(self) -> float:

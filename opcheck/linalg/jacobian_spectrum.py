@@ -167,7 +167,8 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
                 H = gram.add_v_block(H, d2, src, AtA)
                 AtA = None
             store = SymmetricStore(H)
-            out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block), floor=_v_block_floor(block, out))
+            out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block), floor=_v_block_floor(block, out),
+                                                starts=_v_block_starts(block, out, d2))
             H = store.lower() if block == "first" and "both" in wanted else None  # the next store reads the lower triangle
         else:
             out[block] = spectra.operator_extremes(
@@ -253,6 +254,19 @@ def _v_block_floor(block: str, done: dict[str, spectra.Extremes]) -> float | Non
     """The certified ``λ_min(J Jᵀ) ≥ λ_min(AᵀA)`` for block ``both`` once the V-block is done (else None)."""
     iv = done["second"].lambda_min_interval if block == "both" and "second" in done else None
     return float(iv.lo) if iv is not None and iv.lo > 0 else None
+
+
+def _v_block_starts(block: str, done: dict[str, spectra.Extremes], d2: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Start blocks for J Jᵀ's Lanczos runs from the V-block's Ritz vectors u: the columns ``e_a ⊗ u``, a = 1..d2.
+
+    ``J Jᵀ = I ⊗ AᵀA + J_W J_Wᵀ``: its extreme eigenvectors are near the span of the V-block's,
+    one copy per output (at d2 = 10 a cluster of ten).  (None, None) when the V-block was not
+    formed here or J Jᵀ is not block ``both``.
+    """
+    vectors = done["second"].vectors if block == "both" and "second" in done else None
+    if vectors is None:
+        return None, None
+    return tuple(np.kron(np.eye(d2), u.reshape(-1, 1)) for u in vectors)
 
 
 def _certificates(block: str) -> dict[str, bool]:

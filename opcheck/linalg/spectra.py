@@ -102,7 +102,8 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
 
 
 def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True,
-                   method: Method = Method.SHIFT_INVERT, tight_min: bool = True, floor: float | None = None) -> Extremes:
+                   method: Method = Method.SHIFT_INVERT, tight_min: bool = True, floor: float | None = None,
+                   starts: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> Extremes:
     """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards).
 
     Any object with the store's interface works — ``N``, ``diag``, ``trace()``,
@@ -119,13 +120,18 @@ def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float 
     factor itself certifies ``λ_min ≥ s − rounding``; when that or the floor is within
     ``FLOOR_ENOUGH`` of the estimate the second (certificate) factorisation is skipped
     (the caller raises the lower end to its floor).
+    ``starts``: (for λ_min, for λ_max) N × m blocks of approximate eigenvectors (e.g. the
+    V-block's, one copy per output for J Jᵀ) that start the Lanczos runs beside the seeded
+    random start; None: the random start alone.  They change how fast the runs converge,
+    not what they converge to.  The result's ``vectors`` are its Ritz vectors.
     """
     with threads.sync_heavy():
-        return _store_extremes(store, seed, formation_error, psd, tight_max, method, tight_min, floor)
+        return _store_extremes(store, seed, formation_error, psd, tight_max, method, tight_min, floor, starts)
 
 
 def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool, method: Method,
-                    tight_min: bool = True, floor: float | None = None) -> Extremes:
+                    tight_min: bool = True, floor: float | None = None,
+                    starts: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> Extremes:
     N = store.N
     floor_lo = None  # what a shift-invert factor of G − sI under ``floor`` certifies
     dense = N <= DENSE_LIMIT and isinstance(store, SymmetricStore)
@@ -138,8 +144,10 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         iterations, method, extra = 1, Method.DENSE, ""
     else:
         v0 = seeding.rng(seed, "lanczos").standard_normal(N)
-        top_of = _block_top(store, N, seed) if getattr(store, "block_products", False) and N >= BLOCK_FROM else _serial_top
-        top = top_of(store.matvec, N, v0, FORMED_TOL)
+        blocks = getattr(store, "block_products", False) and N >= BLOCK_FROM
+        top_of = _block_top(store, N, seed) if blocks else _serial_top
+        start_min, start_max = (_start(v0, s, blocks) for s in starts)
+        top = top_of(store.matvec, N, start_max, FORMED_TOL)
         est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
         below = certify.shift_below_floor(store, floor, formation_error) if floor else None
         shift = -below if below is not None and store.factor(below) else None
@@ -147,13 +155,13 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
             below = None
             shift = _positive_definite_shift(store, N * EPS * abs(est_max))
         if shift is not None:
-            low = top_of(store.solve, N, v0, FORMED_TOL)
+            low = top_of(store.solve, N, start_min, FORMED_TOL)
             est_min = 1.0 / low.value - shift
             if below is not None:  # the factor of G − sI in the store also certifies λ_min ≥ s − its rounding
                 floor_lo = certify.certified_after(store, below)
         else:  # G + shift I is not positive definite: λ_min is in the rounding floor
             c = 1.01 * est_max
-            low = top_of(lambda x: c * x - store.matvec(x), N, v0, 1e-12)
+            low = top_of(lambda x: c * x - store.matvec(x), N, start_min, 1e-12)
             est_min = c - low.value
         v_min, conv_min = low.vector, low.converged
         iterations = top.products + low.products
@@ -166,7 +174,20 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
     resolution = N * EPS * max(abs(iv_max.value), 1e-300) + formation_error
     lam, note = _value_and_note(iv_min, resolution)
     note = "; ".join(x for x in (note, extra) if x)
-    return Extremes(lam, iv_max.value, method.value, iterations, r_min, r_max, resolution, note, iv_min, iv_max)
+    return Extremes(lam, iv_max.value, method.value, iterations, r_min, r_max, resolution, note, iv_min, iv_max, (v_min, v_max))
+
+
+def _start(v0: np.ndarray, given: np.ndarray | None, blocks: bool) -> np.ndarray:
+    """The start of a Lanczos run: the seeded random vector, with the ``given`` columns ahead of it for block
+    Lanczos, or, for ARPACK (one vector), their sum plus 1 % of the random vector (so no direction is missing)."""
+    if given is None:
+        return v0
+    cols = np.asarray(given, dtype=np.float64).reshape(v0.size, -1)
+    if blocks:
+        return np.column_stack([cols, v0])
+    s = cols.sum(axis=1)
+    norm = float(np.linalg.norm(s))
+    return v0 if norm == 0.0 else s / norm + 0.01 * v0 / float(np.linalg.norm(v0))
 
 
 def operator_extremes(
