@@ -90,3 +90,23 @@ def test_v_block_starts_change_the_speed_not_the_answer(monkeypatch, block_from)
         assert abs(np.linalg.norm(v_max) - 1.0) < 1e-12 and np.linalg.norm(G @ v_max - e.lambda_max * v_max) <= 1e-8 * w[-1]
     if block_from == 4:
         assert started.iterations <= plain.iterations
+
+
+def test_v_block_starts_are_one_copy_per_output_and_at_most_one_lanczos_block():
+    from opcheck.linalg import block_krylov
+    from opcheck.linalg.extremes import Extremes
+    from opcheck.linalg.jacobian_spectrum import _v_block_starts
+
+    n, d2 = 7, 20
+    u_min, u_max = np.arange(1.0, n + 1), -np.arange(1.0, n + 1)
+    second = Extremes(1.0, 2.0, "m", 1, 0.0, 0.0, 0.0, vectors=(u_min, u_max))
+    s_min, s_max = _v_block_starts("both", {"second": second}, d2)
+    m = block_krylov.BLOCK
+    assert s_min.shape == s_max.shape == (d2 * n, m)
+    for a in range(m):
+        e = np.zeros(d2)
+        e[a] = 1.0
+        np.testing.assert_array_equal(s_min[:, a], np.kron(e, u_min))
+        np.testing.assert_array_equal(s_max[:, a], np.kron(e, u_max))
+    assert _v_block_starts("first", {"second": second}, d2) == (None, None)
+    assert _v_block_starts("both", {}, d2) == (None, None)

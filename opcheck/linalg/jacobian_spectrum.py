@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from opcheck._runtime import cluster, memory, threads, work
-from opcheck.linalg import distributed_gram, gram, gram_error, gram_plan, spectra
+from opcheck.linalg import block_krylov, distributed_gram, gram, gram_error, gram_plan, spectra
 from opcheck.linalg.gram_plan import GramPath, GramPlan
 from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
 from opcheck.linalg.jacobian import jvp, vjp
@@ -243,8 +243,8 @@ def local_cluster_plan(plan: GramPlan, d0: int, d1: int) -> GramPlan:
 
 def matrix_free_blocks(plans: dict[str, GramPlan], d0: int, d1: int, scheduler: str | None = None) -> tuple[str, ...]:
     """The blocks that will run matrix-free: planned so, or distributed with no scheduler on a LocalCluster
-    that cannot hold them (:func:`local_cluster_plan`).  A remote cluster is sized only once connected; each block
-is then checked by :func:`_require_feasible` before its work starts."""
+    that cannot hold them (:func:`local_cluster_plan`).  A remote cluster is sized only once connected; each
+    block is then checked by :func:`_require_feasible` before its work starts."""
     local = not cluster.scheduler_address(scheduler)
     return tuple(b for b, p in plans.items() if p.path is GramPath.MATRIX_FREE
                  or (local and p.path is GramPath.DISTRIBUTED and local_cluster_plan(p, d0, d1).path is GramPath.MATRIX_FREE))
@@ -260,13 +260,22 @@ def _v_block_starts(block: str, done: dict[str, spectra.Extremes], d2: int) -> t
     """Start blocks for J Jᵀ's Lanczos runs from the V-block's Ritz vectors u: the columns ``e_a ⊗ u``, a = 1..d2.
 
     ``J Jᵀ = I ⊗ AᵀA + J_W J_Wᵀ``: its extreme eigenvectors are near the span of the V-block's,
-    one copy per output (at d2 = 10 a cluster of ten).  (None, None) when the V-block was not
-    formed here or J Jᵀ is not block ``both``.
+    one copy per output (at d2 = 10 a cluster of ten).  At most a Lanczos block's worth of
+    columns (the first outputs), so the start stays N × 16 whatever d2.  (None, None) when the
+    V-block was not formed here or J Jᵀ is not block ``both``.
     """
     vectors = done["second"].vectors if block == "both" and "second" in done else None
     if vectors is None:
         return None, None
-    return tuple(np.kron(np.eye(d2), u.reshape(-1, 1)) for u in vectors)
+    n, m = vectors[0].size, min(d2, block_krylov.BLOCK)
+
+    def copies(u: np.ndarray) -> np.ndarray:
+        cols = np.zeros((d2 * n, m))
+        for a in range(m):
+            cols[a * n : (a + 1) * n, a] = u
+        return cols
+
+    return copies(vectors[0]), copies(vectors[1])
 
 
 def _certificates(block: str) -> dict[str, bool]:
