@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from opcheck._runtime.serialize import internal
 from opcheck.linalg.intervals import SpectralInterval, structural_zero_interval
 
 
@@ -34,7 +35,7 @@ class Extremes:
     lambda_min_interval: SpectralInterval | None = None  # certified enclosure of λ_min
     lambda_max_interval: SpectralInterval | None = None
     #: the unit Ritz vectors (v_min, v_max) of a formed matrix, for starting a related solve; not serialised
-    vectors: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    vectors: tuple[np.ndarray, np.ndarray] | None = internal(default=None)
 
     @property
     def sigma_min(self) -> float:
