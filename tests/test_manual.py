@@ -57,3 +57,12 @@ def test_every_manual_ships_with_the_package():
     for name in MANUALS:
         assert (ROOT / "docs" / name).exists()
         assert path(name).read_text() == (ROOT / "docs" / name).read_text()
+
+
+def test_readme_verify_run_is_what_the_program_prints(run_cli):
+    """The README's `$ opcheck verify --n 200` block against the program's own output today, word for word
+    (whitespace aside: the README's copy was wrapped by a terminal of its own width)."""
+    block = re.search(r"```console\n\$ opcheck verify --n 200\n(.*?)```", README.read_text(), re.S).group(1)
+    res = run_cli("verify", "--n", "200")
+    assert res.code == 1, res  # two conditions fail, as the README says
+    assert block.split() == res.out.split()
