@@ -456,3 +456,33 @@ def test_report_on_samples_at_1e200_runs(tmp_path, X):
     assert res.code == 0, res
     assert "Warning" not in res.err and "Traceback" not in res.err
     assert (tmp_path / "rep" / "results.json").exists()
+
+
+def test_report_with_huge_d2_is_refused_before_building_its_data():
+    """Found by a new user: verify refused --d2 100000 at once, report built teacher labels for a minute and then
+    ground on.  The report now runs verify's planner at its largest points before anything but the main split."""
+    import time
+
+    t = time.perf_counter()
+    res = invoke("report", "--quick", "--d2", "100000", "--dataset", "sphere", "--n", "30", "--d0", "5", "--scheduler", "serial")
+    one_line_error(res)
+    assert "floating-point operations" in res.err and "order d2 n = 3000000" in res.err
+    assert time.perf_counter() - t < 30
+
+
+def test_report_gd_threshold_memory_is_planned(monkeypatch):
+    """The GD threshold's widest run needs at least 4 arrays of d2 x d1 (V and its gradient, twice): refused with the
+    figure when even that does not fit; allowed when it does."""
+    from opcheck._runtime import memory
+    from opcheck.errors import InputError
+    from opcheck.report.config import ReportConfig, make_plan
+    from opcheck.report.work_plan import GD_OUTPUT_ARRAYS, GD_V_ARRAYS, require_feasible
+
+    config = ReportConfig(quick=True, sweeps=("thresholds",))
+    plan = make_plan(config, 100, ("width",))
+    need = GD_V_ARRAYS * memory.float64_bytes((50, 1600)) + GD_OUTPUT_ARRAYS * memory.float64_bytes((50, 100))
+    monkeypatch.setenv("OPCHECK_MEMORY_BUDGET_GB", str(0.9 * need / memory.GB))
+    with pytest.raises(InputError, match=r"gradient-descent threshold's widest run \(n = 100, d1 = 1600, d2 = 50\)"):
+        require_feasible(config, plan, 16, 50, [(50, (100, 1600))])
+    monkeypatch.setenv("OPCHECK_MEMORY_BUDGET_GB", str(1.1 * need / memory.GB))
+    require_feasible(config, plan, 16, 50, [(50, (100, 1600))])

@@ -164,6 +164,17 @@ def check_params(params: Params, dataset: Dataset) -> None:
         raise InputError("W0 or V0 has non-finite entries")
 
 
+def plan_verify(n: int, d0: int, d1: int, d2: int, blocks: tuple[str, ...], too_big: TooBig, scheduler: str | None = None) -> dict:
+    """Plan every Jacobian Gram of one verify point and refuse (InputError, exit 2) what does not fit or cannot
+    finish, before any work: the Grams' paths (:func:`plan_grams`), φ(W0X), and the matrix-free spectra's work.
+    Returns the plans.  ``opcheck report`` calls it for its largest points before it starts."""
+    gram_plans = plan_grams(n, d0, d1, d2, blocks, too_big)
+    for plan in gram_plans.values():
+        plan.require()
+    plan_memory(n, d0, d1, d2, matrix_free_blocks(gram_plans, d0, d1, scheduler))
+    return gram_plans
+
+
 def plan_memory(n: int, d0: int, d1: int, d2: int, matrix_free: tuple[str, ...] = JACOBIAN_BLOCKS) -> None:
     """Refuse if φ(W0X) cannot be held, or if the Gram blocks planned matrix-free (``matrix_free``) cannot finish."""
     base = memory.float64_bytes((d1, n), (d1, n), (d1, n), (d1, d0), (d2, d1), (n, n))
@@ -207,10 +218,7 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     d1 = resolve_width(dataset, config, params)
     nominal = init_scales(config.init, d0, d1, d2, config.omega1, config.omega2)
     blocks = jacobian_blocks(config.w_block)
-    gram_plans = plan_grams(n, d0, d1, d2, blocks, config.too_big)
-    for plan in gram_plans.values():
-        plan.require()
-    plan_memory(n, d0, d1, d2, matrix_free_blocks(gram_plans, d0, d1, config.scheduler))
+    gram_plans = plan_verify(n, d0, d1, d2, blocks, config.too_big, config.scheduler)
     loaded = params is not None
     if params is None:
         params = sample_params(nominal, d0, d1, d2, rng(config.seed, "init"))

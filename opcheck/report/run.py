@@ -20,13 +20,14 @@ from opcheck.data.loaders import RawSamples
 from opcheck.data.splits import Builder, SplitData, make_split
 from opcheck.report import findings as _findings
 from opcheck.report.bounds import theorem_bounds
-from opcheck.report.config import Plan, ReportConfig, make_plan, validate
+from opcheck.report.config import Plan, ReportConfig, gd_ns, make_plan, threshold_ns, validate
 from opcheck.report.executor import Runner, Status, Task
 from opcheck.report.init_ratio import InitRatioSweep, he_product, ratio_omegas
 from opcheck.report.points import PointSpec, Settings, run_point
 from opcheck.report.provenance import Provenance, array_sha256
 from opcheck.report.sweeps import SampleSweep, WidthScan, sample_sweep, width_scan
-from opcheck.report.threshold_sweep import ThresholdData, ThresholdSweep, collect, threshold_data
+from opcheck.report.threshold_sweep import GD_CAP, ThresholdData, ThresholdSweep, collect, threshold_data
+from opcheck.report.work_plan import require_feasible
 from opcheck.report.threshold_sweep import tasks as threshold_tasks
 
 SCHEMA_VERSION = 2
@@ -125,11 +126,14 @@ def prepare(raw: RawSamples, build: Builder, config: ReportConfig, key: str = "d
     ns = {plan.n}
     if "samples" in config.sweeps:
         ns |= set(plan.sample_ns)
-    splits: dict[int, SplitData] = {n: make_split(raw, n, config.test_fraction, config.seed, build) for n in sorted(ns)}
+    main = make_split(raw, plan.n, config.test_fraction, config.seed, build)  # first: its d2 is the run's
+    gd_top = gd_ns(config, threshold_ns(config, raw.X.shape[0])) if "thresholds" in config.sweeps else ()
+    gd_runs = [(main.train.d2, (max(gd_top), GD_CAP * max(gd_top)))] if gd_top else []
+    require_feasible(config, plan, main.train.d0, main.train.d2, gd_runs)  # before the other data and any work: exit 2
+    splits: dict[int, SplitData] = {n: main if n == plan.n else make_split(raw, n, config.test_fraction, config.seed, build) for n in sorted(ns)}
     tdata: tuple[ThresholdData, ...] = ()
     if "thresholds" in config.sweeps:
         tdata = tuple(threshold_data(d.key, d.raw, d.build, config) for d in (DatasetInput(key, raw, build), *more))
-    main = splits[plan.n]
     data = {
         **{k: v for k, v in main.train.summary().items() if k not in ("n", "subset_of")},
         "key": key,
