@@ -486,3 +486,17 @@ def test_report_gd_threshold_memory_is_planned(monkeypatch):
         require_feasible(config, plan, 16, 50, [(50, (100, 1600))])
     monkeypatch.setenv("OPCHECK_MEMORY_BUDGET_GB", str(1.1 * need / memory.GB))
     require_feasible(config, plan, 16, 50, [(50, (100, 1600))])
+
+
+def test_messages_use_the_singular_for_one(tmp_path):
+    """Found by a new user: "X has 1 non-finite entries", "beyond the 1 hours budget"."""
+    from opcheck._runtime.work import _duration
+
+    assert (_duration(3600), _duration(7200), _duration(60), _duration(30)) == ("1 hour", "2 hours", "1 minute", "30 s")
+    X = np.ones((6, 3))
+    X[2, 1] = np.nan
+    path = tmp_path / "one_nan.npy"
+    np.save(path, X)
+    res = invoke("verify", path)
+    one_line_error(res)
+    assert "has 1 non-finite entry (first" in res.err

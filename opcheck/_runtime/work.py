@@ -31,7 +31,8 @@ def budget_seconds() -> float:
 def _duration(seconds: float) -> str:
     for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
         if seconds >= size:
-            return f"{seconds / size:.3g} {unit}"
+            value = f"{seconds / size:.3g}"
+            return f"{value} {unit if value != '1' else unit[:-1]}"
     return f"{seconds:.3g} s"
 
 

@@ -143,7 +143,8 @@ def _check_numeric(a: np.ndarray, what: str, where: str) -> np.ndarray:
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         kind = "NaN" if np.isnan(a[first]) else "inf"
-        raise InputError(f"{where}: {what} has {int(bad.sum())} non-finite entries (first: {kind} at index {first})")
+        count = int(bad.sum())
+        raise InputError(f"{where}: {what} has {count} non-finite {'entry' if count == 1 else 'entries'} (first: {kind} at index {first})")
     return a
 
 
