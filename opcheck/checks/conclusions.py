@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from opcheck.checks.constants import ConstantKey, implied
 from opcheck.checks.hypotheses import VerifyResult
