@@ -161,3 +161,28 @@ def test_streamed_row_sums_equal_the_held_arrays_ones():
 
     J = np.abs(explicit_jacobian(W, V, X, act.phi, act.dphi))
     np.testing.assert_allclose(rows.ravel(), J @ (J.T @ np.ones(J.shape[0])), rtol=1e-12)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_formation_pass_split_over_threads_matches_the_explicit_jacobian(workers, monkeypatch):
+    """The held-array pass run as ``workers`` groups of hidden units in Python threads (several chunks each, uneven
+    groups) gives the same |J||J|ᵀ1, ‖J‖_F² and bound as one group, and the rows are those of the explicit Jacobian."""
+    from oracles import explicit_jacobian
+
+    from opcheck.linalg import gram_error
+    from opcheck.model.activations import get_activation
+
+    monkeypatch.setattr(gram_error, "HELD_CHUNK_ELEMS", 4 * 25)  # 16 units a chunk (the floor): 2-3 chunks per group
+    rng = np.random.default_rng(15)
+    n, d0, d1, d2 = 25, 4, 97, 2
+    X, W, V = rng.standard_normal((d0, n)), rng.standard_normal((d1, d0)), rng.standard_normal((d2, d1))
+    act = get_activation("gelu")
+    A, B = act.phi_and_dphi(W @ X)
+    one = gram_error.FormationErrors.of(V, A, B, X, workers=1)
+    split = gram_error.FormationErrors.of(V, A, B, X, workers=workers)
+    J = np.abs(explicit_jacobian(W, V, X, act.phi, act.dphi))
+    rows = split.row_w + split.row_v[None, :]
+    np.testing.assert_allclose(rows.ravel(), J @ (J.T @ np.ones(J.shape[0])), rtol=1e-12)
+    np.testing.assert_allclose(split.frob_w + d2 * split.frob_a, float(np.sum(J * J)), rtol=1e-12)
+    for block in ("both", "first", "second"):
+        assert split(block) == pytest.approx(one(block), rel=1e-13)

@@ -152,3 +152,79 @@ def test_console_verify_above_safe_order_restarts_itself_on_haswell():
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert "NO RESTART" not in res.stdout, res.stdout[-500:]
     assert json.loads(res.stdout)["data"]["n"] == 40, res.stderr[-500:]
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    import numpy  # noqa: F401  (loads OpenBLAS)
+
+    return [d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"]
+
+
+def test_a_cap_holds_against_the_phases_inside(monkeypatch):
+    """threads.capped(1): sync_heavy (no limit on an idle machine, or 2 forced) and an explicit 2 stay at one thread."""
+    if threads._cpus() < 2:  # pragma: no cover - a 1-CPU runner cannot tell a cap from the default
+        return
+    before = _blas_threads()
+    monkeypatch.setenv("OPCHECK_SYNC_THREADS", "0")  # sync_heavy asks for no limit at all
+    with threads.capped(1):
+        assert all(n == 1 for n in _blas_threads())
+        with threads.sync_heavy():
+            assert all(n == 1 for n in _blas_threads())
+        with threads._blas_threads(2):
+            assert all(n == 1 for n in _blas_threads())
+        with threads.serial():
+            assert all(n == 1 for n in _blas_threads())
+    assert _blas_threads() == before and threads._CAP is None
+    with threads.sync_heavy():  # without the cap, the same request keeps every thread
+        assert _blas_threads() == before
+
+
+def test_crash_cap_only_above_the_safe_order_on_an_avx512_kernel(monkeypatch):
+    """OpenBLAS's multi-threaded AVX-512 dsyrk/dpotrf segfault at large orders: one thread there, nothing changed elsewhere."""
+    from opcheck._runtime import blas_guard
+
+    if threads._cpus() < 2:  # pragma: no cover
+        return
+    before = _blas_threads()
+    monkeypatch.setenv("OPCHECK_SYNC_THREADS", "0")
+    monkeypatch.setattr(blas_guard, "avx512_kernel_loaded", lambda: True)
+    with blas_guard.crash_cap(blas_guard.SAFE_ORDER + 1), threads.sync_heavy():
+        assert all(n == 1 for n in _blas_threads())
+    with blas_guard.crash_cap(blas_guard.SAFE_ORDER), threads.sync_heavy():
+        assert _blas_threads() == before
+    monkeypatch.setattr(blas_guard, "avx512_kernel_loaded", lambda: False)  # Haswell, or not OpenBLAS: nothing to avoid
+    with blas_guard.crash_cap(10 * blas_guard.SAFE_ORDER), threads.sync_heavy():
+        assert _blas_threads() == before
+
+
+def test_avx512_kernel_detection_reads_the_loaded_openblas():
+    """The kernel name threadpoolctl reports for this process's OpenBLAS decides (on this machine: Haswell under the guard)."""
+    from threadpoolctl import threadpool_info
+
+    from opcheck._runtime import blas_guard
+
+    _blas_threads()
+    names = {str(d.get("architecture", "")).lower() for d in threadpool_info() if d.get("internal_api") == "openblas"}
+    assert blas_guard.avx512_kernel_loaded() == bool(names & blas_guard.AVX512_KERNELS)
+
+
+def test_verify_and_training_run_under_the_crash_cap_of_their_gram_order(monkeypatch):
+    """run_verify and check_conclusions enter crash_cap with d2·n (the order of J Jᵀ) before any BLAS work."""
+    import contextlib
+
+    import opcheck
+    from opcheck._runtime import blas_guard
+
+    seen = []
+
+    @contextlib.contextmanager
+    def record(order):
+        seen.append(order)
+        yield
+
+    monkeypatch.setattr(blas_guard, "crash_cap", record)
+    rng = __import__("numpy").random.default_rng(0)
+    opcheck.train(rng.standard_normal((12, 3)), rng.standard_normal((12, 2)), width=40, steps=3)
+    assert seen == [24, 24]

@@ -21,12 +21,23 @@ The console ``opcheck verify`` knows its one dense order before any BLAS call, s
 works the other way round (:data:`DEFERRED`): it keeps the machine's kernel and
 replaces itself by the same command on Haswell only when that order exceeds
 ``SAFE_ORDER`` — no second start at the common sizes, and no half-speed BLAS.
+
+None of that helps a Python session that imported numpy before opcheck (OpenBLAS has
+chosen its kernel by then), one with ``OPCHECK_KEEP_BLAS_KERNEL=1``, or a user's own
+``OPENBLAS_CORETYPE=SkylakeX``: there ``opcheck.verify`` on the full digits data (order
+17 970) segfaulted.  The crash is in the *multi-threaded* kernels only (one thread ran
+``dsyrk`` and ``dpotrf`` at order 17 970 to completion), so :func:`crash_cap` runs a
+computation whose dense order exceeds ``SAFE_ORDER`` on one BLAS thread when the loaded
+OpenBLAS runs an AVX-512 kernel (:func:`avx512_kernel_loaded`) — about the speed of the
+Haswell kernel on two threads here, and never a crash.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
+from typing import Iterator
 
 SAFE_ORDER = 12_000  # largest dense order run on the machine's own (AVX-512) kernel
 RESTART_FLOPS = 1e11  # dense work from which a second start pays (≈ 1 s at the Haswell kernel's rate)
@@ -97,3 +108,29 @@ def fast_kernel_restart(max_order: int, flops: float) -> tuple[list[str], dict[s
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
     env["OPCHECK_KEEP_BLAS_KERNEL"] = "1"
     return [sys.executable, "-m", "opcheck", *sys.argv[1:]], env
+
+
+AVX512_KERNELS = frozenset({"skylakex", "cooperlake", "sapphirerapids"})  # OpenBLAS core names whose BLAS-3 is AVX-512
+
+
+def avx512_kernel_loaded() -> bool:
+    """Whether an OpenBLAS loaded in this process runs an AVX-512 kernel (threadpoolctl's ``architecture``)."""
+    try:
+        import threadpoolctl
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        return False
+    return any(str(i.get("architecture", "")).lower() in AVX512_KERNELS
+               for i in threadpoolctl.threadpool_info() if i.get("internal_api") == "openblas")
+
+
+@contextlib.contextmanager
+def crash_cap(order: int) -> Iterator[None]:
+    """Run the enclosed computation on one BLAS thread when its largest dense order exceeds
+    ``SAFE_ORDER`` on an AVX-512 OpenBLAS kernel (module docstring); otherwise as it is."""
+    from opcheck._runtime import threads
+
+    if order > SAFE_ORDER and avx512_kernel_loaded():
+        with threads.capped(1):
+            yield
+    else:
+        yield

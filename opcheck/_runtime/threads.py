@@ -38,6 +38,14 @@ def elementwise_threads() -> int:
     return _cpus()
 
 
+def row_workers() -> int:
+    """Python threads for a pass split by rows that runs one BLAS thread per row group (numpy releases the
+    GIL in each step): :func:`elementwise_threads`, and no more than the CPUs :func:`sync_heavy_threads`
+    finds free now — a group waiting for a busy CPU would hold the whole pass back."""
+    free = sync_heavy_threads()
+    return max(1, min(elementwise_threads(), free or _cpus()))
+
+
 _STARTED = time.monotonic()
 
 
@@ -117,11 +125,31 @@ def sync_heavy_threads() -> int | None:
 def sync_heavy() -> Iterator[None]:
     """Run the enclosed phase with :func:`sync_heavy_threads` BLAS threads (no-op without threadpoolctl)."""
     n = sync_heavy_threads()
-    if n is None:
+    if n is None and _CAP is None:
         yield
         return
-    with _blas_threads(n):
+    with _blas_threads(n or _cpus()):
         yield
+
+
+_CAP: int | None = None  # a ceiling on BLAS threads that phases inside :func:`capped` cannot raise
+
+
+@contextlib.contextmanager
+def capped(n: int) -> Iterator[None]:
+    """BLAS on at most n threads inside, whatever the phases within ask for (:func:`sync_heavy`, :func:`serial`).
+
+    For a correctness limit, not a speed one: :func:`opcheck._runtime.blas_guard.crash_cap`
+    keeps OpenBLAS's multi-threaded AVX-512 ``dsyrk``/``dpotrf`` out of large orders.
+    """
+    global _CAP
+    old = _CAP
+    _CAP = n if old is None else min(old, n)
+    try:
+        with _blas_threads(_CAP):
+            yield
+    finally:
+        _CAP = old
 
 
 @contextlib.contextmanager
@@ -145,8 +173,9 @@ _CONTROLLER = None  # one threadpoolctl controller for the process (scanning the
 
 @contextlib.contextmanager
 def _blas_threads(n: int) -> Iterator[None]:
-    """BLAS limited to n threads inside, restored after (no-op without threadpoolctl)."""
+    """BLAS limited to n threads (at most :data:`_CAP`) inside, restored after (no-op without threadpoolctl)."""
     global _CONTROLLER
+    n = n if _CAP is None else min(n, _CAP)
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn

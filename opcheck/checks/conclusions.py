@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from opcheck._runtime import blas_guard
 from opcheck.checks.constants import ConstantKey, implied
 from opcheck.checks.hypotheses import VerifyResult
 from opcheck.checks.records import Condition, ConditionKey as K, Standing, all_hold, jsonable
@@ -93,7 +94,14 @@ def check_conclusions(
     progress: Callable[[int, float], None] | None = None,
     stage: Callable[[str], None] | None = None,
 ) -> Conclusions:
-    """Run gradient descent from the hypotheses' Θ0 and check the conclusions."""
+    """Run gradient descent from the hypotheses' Θ0 and check the conclusions (BLAS on one thread at a Gram order
+    that crashes OpenBLAS's multi-threaded AVX-512 kernels: :func:`opcheck._runtime.blas_guard.crash_cap`)."""
+    with blas_guard.crash_cap(hyp.dataset.d2 * hyp.dataset.n):
+        return _check_conclusions(hyp, activation, steps, lr, tol, layers, seed, sigma_points, progress, stage)
+
+
+def _check_conclusions(hyp: VerifyResult, activation: str, steps: int, lr: float | str | None, tol: float | None, layers: str, seed: int,
+                       sigma_points: int, progress: Callable[[int, float], None] | None, stage: Callable[[str], None] | None) -> Conclusions:
     from opcheck.checks.gradient_descent import TrainConfig, train
     from opcheck.checks.smoothness import measure_smoothness
     from opcheck.linalg.hessian_spectrum import hessian_extremes

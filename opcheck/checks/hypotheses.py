@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from opcheck._runtime import memory, validation, work
+from opcheck._runtime import blas_guard, memory, validation, work
 from opcheck._runtime.seeding import rng
 from opcheck.checks import conditions as rows_mod
 from opcheck.checks import verify_summaries as S
@@ -195,8 +195,15 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     One linear pipeline on purpose: plan memory, sample or load Θ0, data spectra,
     forward pass, Jacobian spectra (with certified intervals), Lemma 3 constants,
     conditions — each stage a call, timed in order by ``lap``; splitting it would only
-    pass the same dozen intermediate values between functions.
+    pass the same dozen intermediate values between functions.  BLAS runs on one thread
+    when the Gram's order d2·n is one that crashes OpenBLAS's multi-threaded AVX-512
+    kernels (:func:`opcheck._runtime.blas_guard.crash_cap`).
     """
+    with blas_guard.crash_cap(dataset.d2 * dataset.n):
+        return _run_verify(dataset, config, params, progress)
+
+
+def _run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None, progress: Callable[[str], None] | None) -> VerifyResult:
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()

@@ -38,8 +38,9 @@ The same absolute products bound the matrix-free quantities: the rounding of
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -127,38 +128,39 @@ class FormationErrors:
     as the Gram formed from the same source accumulates.
     """
 
-    def __init__(self, V, X, chunks: Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]]):
+    def __init__(self, V, X, chunks: Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]],
+                 groups: Sequence[Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]]] = ()):
         self.d0, self.d1, self.d2 = X.shape[0], V.shape[1], V.shape[0]
         n = X.shape[1]
-        absX, absV = np.abs(X), np.abs(V)
-        v2, x2 = np.sum(V * V, axis=0), np.sum(X * X, axis=0)
-        gW = np.zeros((self.d1, self.d0))  # |J_W|ᵀ 1
-        gV = np.zeros(self.d1)  # each row of |J_V|ᵀ 1: Σ_a |A_ja|
-        self.frob_w = self.frob_a = 0.0
         self.fresh, per = accumulation(chunks)
-        longest = count = 0
-        col = absV.T @ np.ones(self.d2)
-        self.row_w = np.zeros((self.d2, n))
-        self.row_v = np.zeros(n)
-        for c, A, B in chunks():  # one pass: row j of |J|ᵀ1 needs only hidden unit j's own A, B
-            longest, count = max(longest, A.shape[0]), count + 1
-            absA, absB = np.abs(A), np.abs(B)
-            gW[c] = (col[c, None] * absB) @ absX.T
-            gV[c] = absA @ np.ones(n)
-            self.frob_w += float(v2[c] @ ((absB * absB) @ x2))
-            self.frob_a += float(np.vdot(absA, absA))
-            self.row_w += absV[:, c] @ (absB * (gW[c] @ absX))
-            self.row_v += gV[c] @ absA
+        sums = _Sums(V, X)
+        parts = [sums.absorb(chunks())] if len(groups) < 2 else _in_threads(sums, groups)
+        self.frob_w = math.fsum(p.frob_w for p in parts)
+        self.frob_a = math.fsum(p.frob_a for p in parts)
+        self.row_w = np.sum([p.row_w for p in parts], axis=0)
+        self.row_v = np.sum([p.row_v for p in parts], axis=0)
+        longest, count = max(p.longest for p in parts), sum(p.count for p in parts)
         self.chunk, self.chunks = per * longest, -(-count // per)  # units per fresh product (at most), products
         self._terms = (self.d1 * n, X.size, V.size, self.d1 + self.d0 + n + self.d2)
 
     @classmethod
-    def of(cls, V, A, B, X) -> FormationErrors:
-        """From held factors A = φ(WX), B = φ'(WX), in chunks of ``CHUNK`` hidden units."""
+    def of(cls, V, A, B, X, workers: int | None = None) -> FormationErrors:
+        """From held factors A = φ(WX), B = φ'(WX): chunks of ``HELD_CHUNK_ELEMS`` entries (their temporaries
+        stay in cache), one BLAS thread each, the hidden units split into ``workers`` contiguous groups run
+        in Python threads (None: :func:`opcheck._runtime.threads.row_workers`; numpy releases the GIL in
+        every step of the pass).  The sums of the groups are added at the end: the bound is the same up
+        to the order of its floating-point additions, which its inflation covers."""
         d1 = A.shape[0]
-        rows = max(16, HELD_CHUNK_ELEMS // max(1, A.shape[1]))  # chunks that stay in cache across the pass's steps
+        rows = max(16, HELD_CHUNK_ELEMS // max(1, A.shape[1]))
+        workers = max(1, min(workers or threads.row_workers(), -(-d1 // rows)))
+        edges = [round(d1 * g / workers) for g in range(workers + 1)]
+
+        def group(lo: int, hi: int):
+            return lambda: ((c, A[c], B[c]) for c in (slice(j, min(j + rows, hi)) for j in range(lo, hi, rows)))
+
+        groups = [group(edges[g], edges[g + 1]) for g in range(workers) if edges[g + 1] > edges[g]]
         with threads.serial():  # many small products: one BLAS thread (2 threads: 260 ms against 24 ms beside a busy process)
-            return cls(V, X, lambda: ((c, A[c], B[c]) for c in (slice(j, min(j + rows, d1)) for j in range(0, d1, rows))))
+            return cls(V, X, group(0, d1), groups)
 
     def abs_gram_norm(self, block: str) -> float:
         """Upper bound on ``‖ |J||J|ᵀ ‖₂`` for the block: ``min(‖J‖_F², max(|J||J|ᵀ1))``, inflated for rounding."""
@@ -177,6 +179,54 @@ class FormationErrors:
     def __call__(self, block: str, fresh: bool | None = None) -> float:
         """Bound on ``‖fl(G) − G‖₂`` for the block's Gram: ``γ_m ‖|J||J|ᵀ‖₂`` (module docstring)."""
         return gamma(self.inner_length(block, fresh)) * self.abs_gram_norm(block) * SAFETY
+
+
+class _Sums:
+    """The pass of :class:`FormationErrors` over one group of hidden units: ``|J_W|ᵀ1`` rows go straight into the
+    shared ``gW`` (each unit's row is its own), the rest are this group's partial sums (:class:`_Partial`)."""
+
+    def __init__(self, V, X):
+        self.absX, self.absV = np.abs(X), np.abs(V)
+        self.v2, self.x2 = np.sum(V * V, axis=0), np.sum(X * X, axis=0)
+        self.col = self.absV.T @ np.ones(V.shape[0])
+        self.gW = np.zeros((V.shape[1], X.shape[0]))  # |J_W|ᵀ 1
+        self.shape = (V.shape[0], X.shape[1])
+
+    def absorb(self, chunks: Iterator[tuple[slice, np.ndarray, np.ndarray]]) -> _Partial:
+        """One pass over the chunks: row j of ``|J|ᵀ1`` needs only hidden unit j's own A, B."""
+        d2, n = self.shape
+        out = _Partial(np.zeros((d2, n)), np.zeros(n))
+        absX, gW = self.absX, self.gW
+        for c, A, B in chunks:
+            out.longest, out.count = max(out.longest, A.shape[0]), out.count + 1
+            absA, absB = np.abs(A), np.abs(B)
+            gW[c] = (self.col[c, None] * absB) @ absX.T
+            gV = absA @ np.ones(n)  # each row of |J_V|ᵀ 1: Σ_a |A_ja|
+            out.frob_w += float(self.v2[c] @ ((absB * absB) @ self.x2))
+            out.frob_a += float(np.vdot(absA, absA))
+            out.row_w += self.absV[:, c] @ (absB * (gW[c] @ absX))
+            out.row_v += gV @ absA
+        return out
+
+
+@dataclasses.dataclass
+class _Partial:
+    """One group's share of the sums in :class:`FormationErrors`."""
+
+    row_w: np.ndarray
+    row_v: np.ndarray
+    frob_w: float = 0.0
+    frob_a: float = 0.0
+    longest: int = 0
+    count: int = 0
+
+
+def _in_threads(sums: _Sums, groups: Sequence[Callable[[], Iterator[tuple[slice, np.ndarray, np.ndarray]]]]) -> list[_Partial]:
+    """:meth:`_Sums.absorb` of every group, one Python thread each (the caller limits BLAS to one thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(groups)) as pool:
+        return list(pool.map(lambda g: sums.absorb(g()), groups))
 
 
 def operator_norm_bound(block: str, V, A, B, X) -> float:

@@ -144,7 +144,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
     share = "second" in wanted and "both" in wanted
     formed = {b: plans[b].path is GramPath.FORMED_LOCAL for b in wanted}
     src = gram.array_chunks(A, B)
-    ferrs = gram_error.FormationErrors(V, X, src) if any(formed.values()) else None
+    ferrs = gram_error.FormationErrors.of(V, A, B, X) if any(formed.values()) else None  # src sums by dsyrk, β = 1: so does .of
     out: dict[str, spectra.Extremes] = {}
     H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)
     AtA: np.ndarray | None = None
