@@ -184,5 +184,6 @@ def test_formation_pass_split_over_threads_matches_the_explicit_jacobian(workers
     rows = split.row_w + split.row_v[None, :]
     np.testing.assert_allclose(rows.ravel(), J @ (J.T @ np.ones(J.shape[0])), rtol=1e-12)
     np.testing.assert_allclose(split.frob_w + d2 * split.frob_a, float(np.sum(J * J)), rtol=1e-12)
+    assert (split.chunk, split.chunks) == (one.chunk, one.chunks)  # groups of whole chunks: the same m in γ_m
     for block in ("both", "first", "second"):
         assert split(block) == pytest.approx(one(block), rel=1e-13)

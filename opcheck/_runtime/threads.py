@@ -43,7 +43,10 @@ def row_workers() -> int:
     GIL in each step): :func:`elementwise_threads`, and no more than the CPUs :func:`sync_heavy_threads`
     finds free now — a group waiting for a busy CPU would hold the whole pass back."""
     free = sync_heavy_threads()
-    return max(1, min(elementwise_threads(), free or _cpus()))
+    return max(1, min(elementwise_threads(), free or _cpus(), MAX_ROW_WORKERS))
+
+
+MAX_ROW_WORKERS = 32  # OpenBLAS builds allocate per-caller buffers for a compiled-in number of threads (often 64)
 
 
 _STARTED = time.monotonic()
@@ -181,7 +184,7 @@ def _blas_threads(n: int) -> Iterator[None]:
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
         yield
         return
-    if _CONTROLLER is None:
+    if _CONTROLLER is None or _CAP is not None:  # under a cap, rescan: a BLAS loaded since the first scan must obey it too
         _CONTROLLER = ThreadpoolController()
     with _CONTROLLER.limit(limits=n, user_api="blas"):
         yield

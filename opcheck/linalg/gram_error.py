@@ -152,8 +152,9 @@ class FormationErrors:
         to the order of its floating-point additions, which its inflation covers."""
         d1 = A.shape[0]
         rows = max(16, HELD_CHUNK_ELEMS // max(1, A.shape[1]))
-        workers = max(1, min(workers or threads.row_workers(), -(-d1 // rows)))
-        edges = [round(d1 * g / workers) for g in range(workers + 1)]
+        chunks = -(-d1 // rows)
+        workers = max(1, min(workers or threads.row_workers(), chunks))
+        edges = [min(d1, rows * round(chunks * g / workers)) for g in range(workers + 1)]  # whole chunks: the same chunks as one group
 
         def group(lo: int, hi: int):
             return lambda: ((c, A[c], B[c]) for c in (slice(j, min(j + rows, hi)) for j in range(lo, hi, rows)))

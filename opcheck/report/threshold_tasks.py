@@ -16,6 +16,7 @@ from enum import Enum
 
 import numpy as np
 
+from opcheck._runtime import blas_guard
 from opcheck.errors import InputError
 from opcheck.model.network import init_scales
 from opcheck.report.bisection import Ending, Search
@@ -99,7 +100,13 @@ def omega1_for(init: str, d0: int) -> float:
 
 
 def run_search(spec: SearchSpec, X: np.ndarray, Y: np.ndarray) -> SearchResult:
-    """The bisection of ``spec`` on the training set ``(X, Y)`` (d0 × n, d2 × n)."""
+    """The bisection of ``spec`` on the training set ``(X, Y)`` (d0 × n, d2 × n); its Grams (order n, d2·n for
+    gradient descent's) are formed and factorised under :func:`opcheck._runtime.blas_guard.crash_cap`."""
+    with blas_guard.crash_cap(Y.shape[0] * X.shape[1]):
+        return _run_search(spec, X, Y)
+
+
+def _run_search(spec: SearchSpec, X: np.ndarray, Y: np.ndarray) -> SearchResult:
     d0, n = X.shape
     om1 = omega1_for(spec.init, d0)
     if spec.criterion == Criterion.GD:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opcheck._runtime import memory
+from opcheck._runtime import blas_guard, memory
 from opcheck.linalg import spectra
 from opcheck.data.prepare import Dataset, prepare_dataset
 from opcheck.errors import InputError
@@ -78,13 +78,15 @@ def relu_ntk_gram(X: np.ndarray) -> np.ndarray:
 
 
 def data_spectra(X: np.ndarray, ts: list[int], source: str = "data", seed: int = 0) -> DataSpectra:
-    """σ_max(X), σ_min/σ_max(X^{*t}) for t in ``ts`` (and t = 1), and λ0 of H∞."""
+    """σ_max(X), σ_min/σ_max(X^{*t}) for t in ``ts`` (and t = 1), and λ0 of H∞ (Grams of order n, formed and
+    factorised under :func:`opcheck._runtime.blas_guard.crash_cap`)."""
     d0, n = X.shape
     memory.require(_GRAMS_ALIVE * memory.float64_bytes((n, n)), f"the {n} x {n} Gram matrices of --data", "use --n to take a subset of the samples")
     orders = sorted(set(ts) | {1})
-    powers = tuple(khatri_rao_extremes(X, orders, seed))
+    with blas_guard.crash_cap(n):
+        powers = tuple(khatri_rao_extremes(X, orders, seed))
+        ext = spectra.gram_extremes(relu_ntk_gram(X), seed)
     sigma_max_x = powers[0].sigma_max
-    ext = spectra.gram_extremes(relu_ntk_gram(X), seed)
     return DataSpectra(source, n, d0, sigma_max_x, powers, ext.lambda_min, ext.method, ext.note)
 
 
