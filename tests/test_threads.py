@@ -228,3 +228,81 @@ def test_verify_and_training_run_under_the_crash_cap_of_their_gram_order(monkeyp
     rng = __import__("numpy").random.default_rng(0)
     opcheck.train(rng.standard_normal((12, 3)), rng.standard_normal((12, 2)), width=40, steps=3)
     assert seen == [24, 24]
+
+
+def test_overlapping_caps_of_two_threads_hold_until_the_last_ends(monkeypatch):
+    """Two verify calls in two Python threads: the first to finish must not lift the other's cap, and a phase that
+    began before a cap and ends during it leaves the pools at the cap (BLAS thread counts are process-wide)."""
+    import threading
+
+    if threads._cpus() < 2:  # pragma: no cover
+        return
+    before = _blas_threads()
+    monkeypatch.setenv("OPCHECK_SYNC_THREADS", "0")
+    a_in, b_in, a_out, c_in, cap_on, c_out = (threading.Event() for _ in range(6))
+    seen = {}
+
+    def first():
+        with threads.capped(1):
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def second():
+        a_in.wait(5)
+        with threads.capped(1):
+            b_in.set()
+            a_out.wait(5)
+            seen["after the other's cap ended"] = (threads._CAP, _blas_threads())
+        seen["after both"] = (threads._CAP, _blas_threads())
+
+    ts = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(10)
+    assert seen["after the other's cap ended"] == (1, [1] * len(before))
+    assert seen["after both"] == (None, before)
+
+    def phase():  # enters a 2-thread phase before the cap, leaves it during the cap
+        with threads._blas_threads(2):
+            c_in.set()
+            cap_on.wait(5)
+        c_out.set()
+
+    t = threading.Thread(target=phase)
+    t.start()
+    c_in.wait(5)
+    with threads.capped(1):
+        cap_on.set()
+        c_out.wait(5)
+        assert _blas_threads() == [1] * len(before)
+    t.join(10)
+    assert _blas_threads() == before
+
+
+def test_a_cap_from_another_thread_applies_after_the_main_thread_set_the_count(monkeypatch):
+    """threadpoolctl drops thread-count changes from every thread but the first that made one: a cap entered in a
+    Dask task thread or a user's thread must still hold (and leave the counts as it found them)."""
+    import threading
+
+    if threads._cpus() < 2:  # pragma: no cover
+        return
+    monkeypatch.setenv("OPCHECK_SYNC_THREADS", "1")
+    with threads.sync_heavy():  # the main thread sets a count first, and so controls OpenBLAS for threadpoolctl
+        pass
+    before = _blas_threads()
+    seen = []
+
+    def worker():
+        with threads.capped(1):
+            seen.append(_blas_threads())
+        seen.append(_blas_threads())
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join(10)
+    assert seen == [[1] * len(before), before]
+    with threads.serial():  # and the main thread can set counts again afterwards
+        assert _blas_threads() == [1] * len(before)
+    assert _blas_threads() == before

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import threading
 import time
 from typing import Iterator
 
@@ -136,6 +137,9 @@ def sync_heavy() -> Iterator[None]:
 
 
 _CAP: int | None = None  # a ceiling on BLAS threads that phases inside :func:`capped` cannot raise
+_CAPS: list[int] = []  # the caps active now, in every Python thread (_CAP is their least)
+_CAP_LOCK = threading.Lock()
+_CAP_HOLD = None  # the threadpoolctl limiter that took the pools to _CAP, restored when the last cap ends
 
 
 @contextlib.contextmanager
@@ -144,15 +148,47 @@ def capped(n: int) -> Iterator[None]:
 
     For a correctness limit, not a speed one: :func:`opcheck._runtime.blas_guard.crash_cap`
     keeps OpenBLAS's multi-threaded AVX-512 ``dsyrk``/``dpotrf`` out of large orders.
+    BLAS thread counts are process-wide, so the cap is too: it holds for every Python
+    thread until the last cap of any thread ends (two ``opcheck.verify`` calls in two
+    threads cannot lift each other's), and a phase that ends meanwhile restores the cap,
+    not the count it found on entry.
     """
-    global _CAP
-    old = _CAP
-    _CAP = n if old is None else min(old, n)
+    global _CAP, _CAP_HOLD
+    with _CAP_LOCK:
+        _CAPS.append(n)
+        _CAP = min(_CAPS)
+        _free_control()
+        hold = _limit(_CAP)
+        _CAP_HOLD = _CAP_HOLD or hold
     try:
-        with _blas_threads(_CAP):
-            yield
+        yield
     finally:
-        _CAP = old
+        with _CAP_LOCK:
+            _CAPS.remove(n)
+            _CAP = min(_CAPS) if _CAPS else None
+            if _CAP is not None:
+                _free_control()
+                _limit(_CAP)
+            elif _CAP_HOLD is not None:
+                _free_control()
+                _CAP_HOLD.restore_original_limits()
+                _CAP_HOLD = None
+                _free_control()
+
+
+def _free_control() -> None:
+    """Let the next Python thread that sets OpenBLAS's thread count take control of it.
+
+    threadpoolctl lets only the first thread that set OpenBLAS's (process-wide) thread count
+    change it while that thread lives; the others' requests are silently dropped.  A cap set
+    from a Dask task thread or a user's thread would then do nothing, so a cap frees control
+    and its own setting takes it; the last cap to end frees it again.
+    """
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        return
+    OpenBLASController.clear_controlling_thread(force=True)
 
 
 @contextlib.contextmanager
@@ -177,14 +213,24 @@ _CONTROLLER = None  # one threadpoolctl controller for the process (scanning the
 @contextlib.contextmanager
 def _blas_threads(n: int) -> Iterator[None]:
     """BLAS limited to n threads (at most :data:`_CAP`) inside, restored after (no-op without threadpoolctl)."""
-    global _CONTROLLER
     n = n if _CAP is None else min(n, _CAP)
+    limiter = _limit(n)
+    try:
+        yield
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+            if _CAP is not None:  # a cap (of this thread or another) is active: never leave the pools above it
+                _limit(_CAP)
+
+
+def _limit(n: int):
+    """Set every loaded BLAS pool to n threads; the threadpoolctl limiter (its ``restore_original_limits``), or None."""
+    global _CONTROLLER
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        yield
-        return
+        return None
     if _CONTROLLER is None or _CAP is not None:  # under a cap, rescan: a BLAS loaded since the first scan must obey it too
         _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=n, user_api="blas"):
-        yield
+    return _CONTROLLER.limit(limits=n, user_api="blas")
