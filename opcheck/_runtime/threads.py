@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import threading
 import time
 from typing import Iterator
 
@@ -137,9 +136,6 @@ def sync_heavy() -> Iterator[None]:
 
 
 _CAP: int | None = None  # a ceiling on BLAS threads that phases inside :func:`capped` cannot raise
-_CAPS: list[int] = []  # the caps active now, in every Python thread (_CAP is their least)
-_CAP_LOCK = threading.Lock()
-_CAP_HOLD = None  # the threadpoolctl limiter that took the pools to _CAP, restored when the last cap ends
 
 
 @contextlib.contextmanager
@@ -148,47 +144,19 @@ def capped(n: int) -> Iterator[None]:
 
     For a correctness limit, not a speed one: :func:`opcheck._runtime.blas_guard.crash_cap`
     keeps OpenBLAS's multi-threaded AVX-512 ``dsyrk``/``dpotrf`` out of large orders.
-    BLAS thread counts are process-wide, so the cap is too: it holds for every Python
-    thread until the last cap of any thread ends (two ``opcheck.verify`` calls in two
-    threads cannot lift each other's), and a phase that ends meanwhile restores the cap,
-    not the count it found on entry.
+    BLAS thread counts are process-wide, and so is the cap: it serves one opcheck
+    computation at a time, in whichever Python thread runs it.  Two computations in two
+    threads at once are not supported (threadpoolctl ignores one thread's counts while
+    another holds a limit, and the first cap to end lifts the other's).
     """
-    global _CAP, _CAP_HOLD
-    with _CAP_LOCK:
-        _CAPS.append(n)
-        _CAP = min(_CAPS)
-        _free_control()
-        hold = _limit(_CAP)
-        _CAP_HOLD = _CAP_HOLD or hold
+    global _CAP
+    old = _CAP
+    _CAP = n if old is None else min(old, n)
     try:
-        yield
+        with _blas_threads(_CAP):
+            yield
     finally:
-        with _CAP_LOCK:
-            _CAPS.remove(n)
-            _CAP = min(_CAPS) if _CAPS else None
-            if _CAP is not None:
-                _free_control()
-                _limit(_CAP)
-            elif _CAP_HOLD is not None:
-                _free_control()
-                _CAP_HOLD.restore_original_limits()
-                _CAP_HOLD = None
-                _free_control()
-
-
-def _free_control() -> None:
-    """Let the next Python thread that sets OpenBLAS's thread count take control of it.
-
-    threadpoolctl lets only the first thread that set OpenBLAS's (process-wide) thread count
-    change it while that thread lives; the others' requests are silently dropped.  A cap set
-    from a Dask task thread or a user's thread would then do nothing, so a cap frees control
-    and its own setting takes it; the last cap to end frees it again.
-    """
-    try:
-        from threadpoolctl import OpenBLASController
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        return
-    OpenBLASController.clear_controlling_thread(force=True)
+        _CAP = old
 
 
 @contextlib.contextmanager
@@ -213,24 +181,14 @@ _CONTROLLER = None  # one threadpoolctl controller for the process (scanning the
 @contextlib.contextmanager
 def _blas_threads(n: int) -> Iterator[None]:
     """BLAS limited to n threads (at most :data:`_CAP`) inside, restored after (no-op without threadpoolctl)."""
-    n = n if _CAP is None else min(n, _CAP)
-    limiter = _limit(n)
-    try:
-        yield
-    finally:
-        if limiter is not None:
-            limiter.restore_original_limits()
-            if _CAP is not None:  # a cap (of this thread or another) is active: never leave the pools above it
-                _limit(_CAP)
-
-
-def _limit(n: int):
-    """Set every loaded BLAS pool to n threads; the threadpoolctl limiter (its ``restore_original_limits``), or None."""
     global _CONTROLLER
+    n = n if _CAP is None else min(n, _CAP)
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        return None
+        yield
+        return
     if _CONTROLLER is None or _CAP is not None:  # under a cap, rescan: a BLAS loaded since the first scan must obey it too
         _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=n, user_api="blas")
+    with _CONTROLLER.limit(limits=n, user_api="blas"):
+        yield
