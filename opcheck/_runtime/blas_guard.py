@@ -37,7 +37,7 @@ import contextlib
 import os
 import platform
 import sys
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 SAFE_ORDER = 12_000  # largest dense order run on the machine's own (AVX-512) kernel
 RESTART_FLOPS = 1e11  # dense work from which a second start pays (≈ 1 s at the Haswell kernel's rate)
@@ -134,3 +134,22 @@ def crash_cap(order: int) -> Iterator[None]:
             yield
     else:
         yield
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def crash_capped(order: Callable[[dict[str, Any]], int]) -> Callable[[F], F]:
+    """Decorator: run the function under :func:`crash_cap` of ``order(arguments)``, its arguments by name."""
+    def wrap(fn: F) -> F:
+        import functools
+        import inspect
+
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def capped_call(*args: Any, **kwargs: Any) -> Any:
+            with crash_cap(order(signature.bind(*args, **kwargs).arguments)):
+                return fn(*args, **kwargs)
+        return capped_call  # type: ignore[return-value]
+    return wrap

@@ -81,6 +81,7 @@ def resolve_lr(hyp: VerifyResult, lr: float | str | None) -> tuple[float | None,
     return eta, f"theorem: the (13) step C13 mu^2/(beta ||grad f|| + beta mu^2 + beta_f nu^2) with C13 = {hyp.constants.c13:g}"
 
 
+@blas_guard.crash_capped(lambda a: a["hyp"].dataset.d2 * a["hyp"].dataset.n)
 def check_conclusions(
     hyp: VerifyResult,
     *,
@@ -96,12 +97,6 @@ def check_conclusions(
 ) -> Conclusions:
     """Run gradient descent from the hypotheses' Θ0 and check the conclusions (BLAS on one thread at a Gram order
     that crashes OpenBLAS's multi-threaded AVX-512 kernels: :func:`opcheck._runtime.blas_guard.crash_cap`)."""
-    with blas_guard.crash_cap(hyp.dataset.d2 * hyp.dataset.n):
-        return _check_conclusions(hyp, activation, steps, lr, tol, layers, seed, sigma_points, progress, stage)
-
-
-def _check_conclusions(hyp: VerifyResult, activation: str, steps: int, lr: float | str | None, tol: float | None, layers: str, seed: int,
-                       sigma_points: int, progress: Callable[[int, float], None] | None, stage: Callable[[str], None] | None) -> Conclusions:
     from opcheck.checks.gradient_descent import TrainConfig, train
     from opcheck.checks.smoothness import measure_smoothness
     from opcheck.linalg.hessian_spectrum import hessian_extremes

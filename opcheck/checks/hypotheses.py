@@ -189,6 +189,7 @@ def plan_memory(n: int, d0: int, d1: int, d2: int, matrix_free: tuple[str, ...] 
 
 
 # ------------------------------------------------------------------------ main
+@blas_guard.crash_capped(lambda a: a["dataset"].d2 * a["dataset"].n)
 def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = None, progress: Callable[[str], None] | None = None) -> VerifyResult:
     """Compute every hypothesis of Theorem 3 at Θ0 (see module docstring).
 
@@ -199,11 +200,6 @@ def run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None = N
     when the Gram's order d2·n is one that crashes OpenBLAS's multi-threaded AVX-512
     kernels (:func:`opcheck._runtime.blas_guard.crash_cap`).
     """
-    with blas_guard.crash_cap(dataset.d2 * dataset.n):
-        return _run_verify(dataset, config, params, progress)
-
-
-def _run_verify(dataset: Dataset, config: VerifyConfig, params: Params | None, progress: Callable[[str], None] | None) -> VerifyResult:
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()

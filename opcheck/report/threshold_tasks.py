@@ -99,14 +99,10 @@ def omega1_for(init: str, d0: int) -> float:
     return s1.omega1
 
 
+@blas_guard.crash_capped(lambda a: a["Y"].shape[0] * a["X"].shape[1])
 def run_search(spec: SearchSpec, X: np.ndarray, Y: np.ndarray) -> SearchResult:
     """The bisection of ``spec`` on the training set ``(X, Y)`` (d0 × n, d2 × n); its Grams (order n, d2·n for
     gradient descent's) are formed and factorised under :func:`opcheck._runtime.blas_guard.crash_cap`."""
-    with blas_guard.crash_cap(Y.shape[0] * X.shape[1]):
-        return _run_search(spec, X, Y)
-
-
-def _run_search(spec: SearchSpec, X: np.ndarray, Y: np.ndarray) -> SearchResult:
     d0, n = X.shape
     om1 = omega1_for(spec.init, d0)
     if spec.criterion == Criterion.GD:
