@@ -45,7 +45,7 @@ import opcheck  # noqa: E402,F401  (first, as in the console script: its OpenBLA
 
 import numpy as np  # noqa: E402
 
-from _timing import best_of  # noqa: E402
+from _timing import best_of, matmul_gflops  # noqa: E402
 
 N, D0, D1, D2 = 1000, 64, 2000, 1
 
@@ -106,10 +106,8 @@ def torch_installed() -> bool:
 
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the child, stdout) of one run of ``cmd``."""
-    return run(cmd, 1, env)[0], CPU_SECONDS[cmd[-1]], LAST_OUT[0]
-
-
-LAST_OUT = [""]
+    wall, _, out = run(cmd, 1, env)
+    return wall, CPU_SECONDS[cmd[-1]], out
 
 
 def run(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, list[float], str]:
@@ -126,7 +124,6 @@ def run(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, li
             raise RuntimeError(f"{cmd[:3]} failed ({res.returncode}): {res.stderr[-400:]}")
         out = res.stdout
     CPU_SECONDS[cmd[-1]] = statistics.median(cpus)
-    LAST_OUT[0] = out
     return statistics.median(times), times, out
 
 
@@ -181,7 +178,7 @@ def kernel_stages_json(data: Path, theta: Path, repeat: int) -> str:
     st.pop("_A")
     iv = ext.sigma_min_interval
     return json.dumps({"stages": st, "sigma_min": ext.sigma_min, "interval": [iv.lo, iv.hi], "sigma_max": ext.sigma_max,
-                       "kernel": blas_kernel(), "matmul": matmul_rate()})
+                       "kernel": blas_kernel(), "matmul": matmul_gflops(2000, repeat=3)})
 
 
 def kernel_stages(data: Path, theta: Path, repeat: int) -> dict:
@@ -223,19 +220,14 @@ def kernel_stages(data: Path, theta: Path, repeat: int) -> dict:
     }
 
 
-def jacobian_extremes_here(data: Path, theta: Path):
-    """The kernel's total (Gram + certified extremes of block ``both``) in this process, from the same A, B."""
-    from opcheck.linalg.jacobian_spectrum import jacobian_extremes
+def kernel_inputs(data: Path, theta: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(V0, A = φ(W0X), B = φ'(W0X), X) as the kernel takes them, X with samples as columns."""
     from opcheck.model.activations import get_activation
 
-    global _HERE
-    if "_HERE" not in globals():
-        X = np.ascontiguousarray(np.load(data)["X"].T)
-        p = np.load(theta)
-        A, B = get_activation("gelu").phi_and_dphi(p["W0"] @ X)
-        _HERE = (p["V0"], A, B, X)
-    V, A, B, X = _HERE
-    return jacobian_extremes(V, A, B, X, ("both",))
+    X = np.ascontiguousarray(np.load(data)["X"].T)
+    p = np.load(theta)
+    A, B = get_activation("gelu").phi_and_dphi(p["W0"] @ X)
+    return p["V0"], A, B, X
 
 
 def torch_ntk_in_process(data: Path, theta: Path, repeat: int) -> float | None:
@@ -260,16 +252,9 @@ def torch_ntk_in_process(data: Path, theta: Path, repeat: int) -> float | None:
     return best_of(ntk, repeat)[0]
 
 
-def matmul_rate(m: int = 2000) -> float:
-    """numpy's float64 matmul rate now, GFLOP/s (best of 3 products of m × m)."""
-    a = np.random.default_rng(0).standard_normal((m, m))
-    t_mm, _ = best_of(lambda: a @ a, 3)
-    return 2.0 * m**3 / t_mm / 1e9
-
-
 def main(repeat: int = 3, digits: bool = True) -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (1 min) at start; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    rate = matmul_rate()
+    rate = matmul_gflops(2000, repeat=3)
     m = 2000
     print(f"numpy matmul: {rate:.1f} GFLOP/s ({m}x{m} @ {m}x{m}, best of 3; this process, OpenBLAS kernel {blas_kernel()})")
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -305,7 +290,10 @@ def main(repeat: int = 3, digits: bool = True) -> None:
         print(f"  kernel total per round: {['%.1f ms' % (t * 1e3) for t in kernels_s]}")
         lo, hi = child["interval"]
         print(f"  sigma_min(J) = {child['sigma_min']:.12g} in [{lo:.12g}, {hi:.12g}] (certified); sigma_max(J) = {child['sigma_max']:.12g}")
-        t_api, _ = best_of(lambda: jacobian_extremes_here(data, theta), repeat)
+        from opcheck.linalg.jacobian_spectrum import jacobian_extremes
+
+        V, A, B, X = kernel_inputs(data, theta)
+        t_api, _ = best_of(lambda: jacobian_extremes(V, A, B, X, ("both",)), repeat)
         print(f"  the same kernel with opcheck imported before numpy (this process: OpenBLAS kernel {blas_kernel()}): {t_api * 1e3:.1f} ms")
         if not has_torch:
             print("  torch.func: not installed (pip install -e '.[bench]') - skipped")
@@ -337,7 +325,7 @@ def main(repeat: int = 3, digits: bool = True) -> None:
             t_dg, ts_dg, out_dg = run(opcheck_cmd(dd, dt, 4000), 1, env)
             r = json.loads(out_dg)
             print(f"\ndigits size: n = 1000, d0 = 64, d1 = 4000, d2 = 10: opcheck verify whole process {t_dg:.1f} s (target <= 20 s); stages {r['timings_seconds']}")
-            print(f"  numpy matmul right after it: {matmul_rate():.1f} GFLOP/s (this VM slows under sustained load: compare with the rate at the start)")
+            print(f"  numpy matmul right after it: {matmul_gflops(2000, repeat=3):.1f} GFLOP/s (this VM slows under sustained load: compare with the rate at the start)")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
