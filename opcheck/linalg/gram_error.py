@@ -32,6 +32,14 @@ For the non-negative symmetric ``M = |J||J|ᵀ``, ``‖M‖₂ ≤ min(‖J‖_F
 ``M 1 = |J| (|J|ᵀ 1)`` costs two products with the absolute factors, evaluated in
 row chunks of W so no d1 × n absolute copy is held.
 
+``‖J‖_F² = tr(J Jᵀ)`` needs no pass at all (:func:`trace_formation_error`): every
+diagonal entry of the Gram is a sum of non-negative products, so
+``fl(G)_ii ≥ (1 − γ_m) G_ii`` and ``tr G ≤ tr fl(G) / (1 − γ_m)``.  With d2 = 1 it is
+within 20 % of the row-sum bound (M's mass is in its rows' common direction); with
+d2 outputs M has d2 near-copies of that direction on its diagonal only, and the trace
+is up to d2 times larger.  The solver asks for the pass only when the trace bound is
+large against λ_min (:class:`~opcheck.linalg.intervals.FormationBound`).
+
 The same absolute products bound the matrix-free quantities: the rounding of
 ``Jᵀv`` (``≤ γ_{n+d2+1} ‖|J|ᵀ|v|‖``) for a certified Rayleigh quotient, and
 ``λ_max(J Jᵀ) ≤ min(‖J‖_F², ‖J‖₁‖J‖_∞, max(M 1))``.
@@ -107,6 +115,23 @@ def inner_length(block: str, d0: int, d1: int, chunk: int | None = None, chunks:
         return {"second": d1, "first": d0 + d1 + 3, "both": d0 + 2 * d1 + 6}[block]
     b, C = min(chunk, d1), chunks
     return {"second": b + C - 1, "first": d0 + b + C + 2, "both": d0 + b + 2 * C + 2}[block]
+
+
+def source_inner_length(block: str, d0: int, d1: int, chunks) -> int:
+    """m for the block's Gram accumulated from the chunk source ``chunks`` (its ``fresh`` and ``chunk``
+    attributes, as :func:`opcheck.linalg.gram.accumulate` reads them), without a pass over it."""
+    fresh, per = accumulation(chunks)
+    if not fresh:
+        return inner_length(block, d0, d1)
+    count = -(-d1 // int(chunks.chunk))
+    return inner_length(block, d0, d1, per * int(chunks.chunk), -(-count // per))
+
+
+def trace_formation_error(m: int, diag: np.ndarray) -> float:
+    """``‖fl(G) − G‖₂ ≤ γ_m ‖|J||J|ᵀ‖₂ ≤ γ_m tr(J Jᵀ) ≤ γ_m/(1 − γ_m) · Σ fl(G)_ii`` (sum inflated): from the
+    formed Gram's diagonal alone (module docstring)."""
+    g = gamma(m)
+    return g / (1.0 - g) * inflate(float(np.sum(np.maximum(diag, 0.0))), diag.size) * SAFETY
 
 
 def formation_error(block: str, V, A, B, X) -> float:

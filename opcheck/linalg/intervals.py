@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -138,6 +139,34 @@ def make_interval(estimate: float, lo: float, hi: float, lo_by: Bound, hi_by: Bo
     if not np.isfinite(estimate):
         estimate = lo if not math.isfinite(hi) else 0.5 * (lo + hi)
     return SpectralInterval(min(max(estimate, lo), hi), lo, hi, lo_by, hi_by, converged, formation_error)
+
+
+REFINE_ABOVE = 0.01  # a formation bound above this fraction of the λ_min estimate asks for its tighter form
+
+
+@dataclass(frozen=True)
+class FormationBound:
+    """``‖fl(G) − G_exact‖₂ ≤ first``, known as soon as G is formed, and optionally a tighter bound that costs work.
+
+    The Gram's :mod:`~opcheck.linalg.gram_error` gives both: ``first`` from G's own
+    trace (no pass), ``tighter`` from a pass over the factors (``‖|J||J|ᵀ‖₂`` by row
+    sums).  The tighter one is evaluated only when ``first`` would move λ_min's
+    certified ends by more than ``REFINE_ABOVE`` of its estimate (:meth:`for_estimate`):
+    below that it cannot change what the interval says.
+    """
+
+    first: float
+    tighter: Callable[[], float] | None = None
+
+    def for_estimate(self, lambda_min: float) -> float:
+        """The bound to certify with, once λ_min's estimate is known: ``first``, or ``min(first, tighter())``."""
+        if self.tighter is None or self.first <= REFINE_ABOVE * max(lambda_min, 0.0):
+            return self.first
+        return min(self.first, self.tighter())
+
+    @staticmethod
+    def of(bound: float | FormationBound) -> FormationBound:
+        return bound if isinstance(bound, FormationBound) else FormationBound(float(bound))
 
 
 def structural_zero_interval() -> SpectralInterval:

@@ -29,7 +29,7 @@ import numpy as np
 from opcheck._runtime import cluster, memory, threads, work
 from opcheck.linalg import block_krylov, distributed_gram, gram, gram_error, gram_plan, spectra
 from opcheck.linalg.gram_plan import GramPath, GramPlan
-from opcheck.linalg.intervals import Bound, SpectralInterval, make_interval
+from opcheck.linalg.intervals import Bound, FormationBound, SpectralInterval, make_interval
 from opcheck.linalg.jacobian import jvp, vjp
 from opcheck.linalg.symmetric_store import SymmetricStore
 
@@ -144,7 +144,16 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
     share = "second" in wanted and "both" in wanted
     formed = {b: plans[b].path is GramPath.FORMED_LOCAL for b in wanted}
     src = gram.array_chunks(A, B)
-    ferrs = gram_error.FormationErrors.of(V, A, B, X) if any(formed.values()) else None  # src sums by dsyrk, β = 1: so does .of
+    passes: list[gram_error.FormationErrors] = []  # the row-sum pass, run once, only if some block asks for it
+
+    def formation_bound(block: str, store: SymmetricStore) -> FormationBound:
+        """The trace bound at once, the row-sum pass's (shared by the blocks) on demand (src sums by dsyrk, β = 1: so does .of)."""
+        def tighter() -> float:
+            if not passes:
+                passes.append(gram_error.FormationErrors.of(V, A, B, X))
+            return passes[0](block)
+        return FormationBound(gram_error.trace_formation_error(gram_error.source_inner_length(block, d0, d1, src), store.diag), tighter)
+
     out: dict[str, spectra.Extremes] = {}
     H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)
     AtA: np.ndarray | None = None
@@ -155,10 +164,9 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
             top = spectra.top_eigenvalue(_matvec(block, V, A, B, X), size, seed)
             out[block] = spectra.structural_zero(top, f"{reason}; sigma_min = 0 exactly", _top_interval(block, Vb, A, B, X, top))
             continue
-        ferr = ferrs(block) if ferrs is not None else 0.0
         if block == "second" and formed[block]:
             store = SymmetricStore(gram.form_v_block(src))
-            out[block] = spectra.store_extremes(store, seed, ferr)
+            out[block] = spectra.store_extremes(store, seed, formation_bound(block, store))
             AtA = store.lower() if share and formed.get("both") else None  # add_v_block reads its lower triangle
         elif block != "second" and formed[block]:
             if H is None:
@@ -167,7 +175,7 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
                 H = gram.add_v_block(H, d2, src, AtA)
                 AtA = None
             store = SymmetricStore(H)
-            out[block] = spectra.store_extremes(store, seed, ferr, **_certificates(block), floor=_v_block_floor(block, out),
+            out[block] = spectra.store_extremes(store, seed, formation_bound(block, store), **_certificates(block), floor=_v_block_floor(block, out),
                                                 starts=_v_block_starts(block, out, d2))
             H = store.lower() if block == "first" and "both" in wanted else None  # the next store reads the lower triangle
         else:

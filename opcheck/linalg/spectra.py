@@ -32,7 +32,7 @@ from scipy import linalg
 
 from opcheck._runtime import seeding, threads
 from opcheck.linalg import block_krylov, certify
-from opcheck.linalg.intervals import SAFETY, Bound, SpectralInterval, gamma, make_interval
+from opcheck.linalg.intervals import SAFETY, Bound, FormationBound, SpectralInterval, gamma, make_interval
 from opcheck.linalg.extremes import Extremes, Method, structural_zero  # noqa: F401  (re-exported: the solvers' result)
 from opcheck.linalg.lanczos import LANCZOS_DENSE_BELOW, Eigenpair, extreme_eigenpair  # noqa: F401  (re-exported)
 from opcheck.linalg.symmetric_store import SymmetricStore
@@ -101,7 +101,7 @@ def gram_extremes(G: np.ndarray, seed: int = 0, formation_error: float = 0.0, ps
     return store_extremes(SymmetricStore(G), seed, formation_error, psd, tight_max)
 
 
-def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float = 0.0, psd: bool = True, tight_max: bool = True,
+def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float | FormationBound = 0.0, psd: bool = True, tight_max: bool = True,
                    method: Method = Method.SHIFT_INVERT, tight_min: bool = True, floor: float | None = None,
                    starts: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> Extremes:
     """:func:`gram_extremes` on a :class:`SymmetricStore` (the caller may :meth:`~SymmetricStore.restore` it afterwards).
@@ -111,6 +111,9 @@ def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float 
     ``factor_rounding_bound()``, ``last_diagonal_max`` — e.g. the blocks of
     :class:`opcheck.linalg.distributed_gram.BlockedGram` on Dask workers, reported
     as ``method``; only a local store of a tiny order takes the dense path.
+    ``formation_error`` may be a :class:`~opcheck.linalg.intervals.FormationBound`: its
+    first bound serves until λ_min's estimate is known, which decides whether its
+    tighter one is worth its pass over the factors.
     ``tight_min=False`` skips the certificate factorisation of λ_min (one Cholesky):
     the interval is then ``[0, Rayleigh]`` — for quantities no verdict rests on.
     ``floor``: a certified lower bound of λ_min of the exact matrix (e.g. the V-block's,
@@ -129,10 +132,11 @@ def store_extremes(store: SymmetricStore, seed: int = 0, formation_error: float 
         return _store_extremes(store, seed, formation_error, psd, tight_max, method, tight_min, floor, starts)
 
 
-def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, psd: bool, tight_max: bool, method: Method,
+def _store_extremes(store: SymmetricStore, seed: int, formation_error: float | FormationBound, psd: bool, tight_max: bool, method: Method,
                     tight_min: bool = True, floor: float | None = None,
                     starts: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> Extremes:
     N = store.N
+    bound = FormationBound.of(formation_error)
     floor_lo = None  # what a shift-invert factor of G − sI under ``floor`` certifies
     dense = N <= DENSE_LIMIT and isinstance(store, SymmetricStore)
     if dense:
@@ -149,7 +153,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         start_min, start_max = (_start(v0, s, blocks) for s in starts)
         top = top_of(store.matvec, N, start_max, FORMED_TOL)
         est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
-        below = certify.shift_below_floor(store, floor, formation_error) if floor else None
+        below = certify.shift_below_floor(store, floor, bound.first) if floor else None
         shift = -below if below is not None and store.factor(below) else None
         if shift is None:
             below = None
@@ -166,6 +170,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float, ps
         v_min, conv_min = low.vector, low.converged
         iterations = top.products + low.products
         extra = _convergence_note(top, low)
+    formation_error = bound.for_estimate(est_min)
     Gv = store.matvec(np.column_stack([v_min, v_max]))  # one pass over G for both ends' Rayleigh quotients
     if not dense:  # the dense path's r_min is its rounding slack
         r_min = float(np.linalg.norm(Gv[:, 0] - est_min * v_min))

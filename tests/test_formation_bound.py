@@ -1,0 +1,129 @@
+"""The Gram's formation error from its own trace, and when the row-sum pass is still run.
+
+Oracle: the explicit Jacobian in ``np.longdouble`` (x87 extended, u = 2⁻⁶⁴), as in test_gram_fresh.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from opcheck.linalg import gram, gram_error, jacobian_spectrum, spectra
+from opcheck.linalg.intervals import REFINE_ABOVE, FormationBound, gamma
+from opcheck.model.activations import get_activation
+from tests.test_gram_fresh import _explicit_jacobian_ld, _formed, _problem, needs_extended
+
+
+@needs_extended
+@pytest.mark.parametrize("fresh", [0, 48])
+@pytest.mark.parametrize("d2", [1, 3])
+@pytest.mark.parametrize("block", ["both", "first", "second"])
+def test_trace_bound_covers_the_true_error_and_exceeds_the_pass_bound_by_at_most_d2(fresh, d2, block):
+    """‖fl(G) − G‖₂ (extended-precision oracle) ≤ the trace bound, for dsyrk β = 1 and fresh products; the trace bound
+    is ≥ γ_m ‖|J||J|ᵀ‖₂ (it bounds it), and at most (1 + small) d2 times the row-sum pass's bound."""
+    n, d0, d1, chunk = 40, 5, 300, 16
+    X, V, A, B = _problem(n, d0, d1, d2)
+    Vb = V[:1] if block == "second" else V
+    src = gram.array_chunks(A, B, chunk, fresh=fresh)
+    G = _formed(block, Vb, X, src, Vb.shape[0])
+    J = _explicit_jacobian_ld(V, A, B, X, block)
+    err2 = float(np.linalg.norm((G.astype(np.longdouble) - J @ J.T).astype(np.float64), 2))
+    absJ = np.abs(J).astype(np.float64)
+    m = gram_error.source_inner_length(block, d0, d1, src)
+    passed = gram_error.FormationErrors(Vb, X, src)
+    assert m == passed.inner_length(block)
+    by_trace = gram_error.trace_formation_error(m, np.diagonal(G).copy())
+    exact_norm = float(np.linalg.norm(absJ @ absJ.T, 2))
+    print(f"{block} d2={d2} fresh={fresh}: true {err2:.2e}, trace bound {by_trace:.2e}, pass bound {passed(block):.2e}, "
+          f"gamma_m |||J||J|^T|| {gamma(m) * exact_norm:.2e}")
+    assert err2 <= by_trace
+    assert by_trace >= gamma(m) * exact_norm
+    assert by_trace <= passed(block) * (d2 if block != "second" else 1) * 1.6
+
+
+def test_source_inner_length_reads_the_scheme_without_a_pass():
+    """β = 1, fresh products of one chunk and of several, a ragged last chunk, and the streamed source."""
+    X, V, A, B = _problem(30, 4, 130, 2)
+    for fresh in (0, 16, 40):
+        src = gram.array_chunks(A, B, 16, fresh=fresh)
+        for block in ("both", "first", "second"):
+            assert gram_error.source_inner_length(block, 4, 130, src) == gram_error.FormationErrors(V, X, src).inner_length(block)
+    W = np.random.default_rng(0).standard_normal((130, 4))
+    streamed = gram.StreamedFactors(W, X, get_activation("gelu").phi_and_dphi, 16, 48)
+    assert gram_error.source_inner_length("both", 4, 130, streamed) == gram_error.FormationErrors(V, X, streamed).inner_length("both")
+
+
+def test_the_tighter_bound_runs_only_when_the_first_is_large_against_lambda_min():
+    calls = []
+
+    def tighter() -> float:
+        calls.append(1)
+        return 1e-9
+
+    bound = FormationBound(2e-8, tighter)
+    assert bound.for_estimate(2e-8 / REFINE_ABOVE) == 2e-8 and not calls  # exactly at the threshold: kept
+    assert bound.for_estimate(1e-7) == 1e-9 and len(calls) == 1  # 20 % of λ_min: refined
+    assert bound.for_estimate(-1.0) == 1e-9 and len(calls) == 2  # a non-positive estimate: always refined
+    assert FormationBound(3e-8, lambda: 1.0).for_estimate(0.0) == 3e-8  # never looser than the first
+    assert FormationBound.of(0.5) == FormationBound(0.5)
+
+
+def _count_passes(monkeypatch) -> list[int]:
+    count: list[int] = []
+    real = gram_error.FormationErrors.of.__func__
+
+    def counted(cls, *args, **kwargs):
+        count.append(1)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(gram_error.FormationErrors, "of", classmethod(counted))
+    return count
+
+
+def test_well_conditioned_gram_skips_the_pass_and_stays_certified(monkeypatch):
+    """d2 = 1, data on the sphere: the trace bound is far below 1 % of λ_min, so no pass runs; the interval
+    still encloses the dense eigvalsh of the explicit-Jacobian Gram, with the trace bound as its formation error."""
+    n, d0, d1 = 60, 8, 400
+    X, V, A, B = _problem(n, d0, d1, 1, seed=7)
+    passes = _count_passes(monkeypatch)
+    ext = jacobian_spectrum.jacobian_extremes(V, A, B, X, ("second", "both"))
+    assert not passes
+    for block, J in (("both", _explicit_jacobian_ld(V, A, B, X, "both")), ("second", _explicit_jacobian_ld(V, A, B, X, "second"))):
+        lam = np.linalg.eigvalsh((J @ J.T).astype(np.float64))
+        iv = ext[block].lambda_min_interval
+        assert iv.lo <= lam[0] <= iv.hi and iv.lo > 0
+        assert iv.formation_error <= REFINE_ABOVE * iv.value
+        np.testing.assert_allclose(ext[block].lambda_min, lam[0], rtol=1e-8)
+
+
+def test_nearly_singular_gram_runs_the_pass_once_for_all_blocks(monkeypatch):
+    """Two nearly equal samples make λ_min tiny: the trace bound exceeds 1 % of it, the row-sum pass runs once
+    (shared by both blocks), and the certified interval carries the smaller bound."""
+    n, d0, d1 = 60, 8, 400
+    X, V, A, B = _problem(n, d0, d1, 1, seed=8)
+    X[:, 1] = X[:, 0] + 2e-5 * X[:, 2]
+    X[:, 1] /= np.linalg.norm(X[:, 1])
+    W = np.random.default_rng(9).standard_normal((d1, d0)) / np.sqrt(d0)
+    A, B = get_activation("gelu").phi_and_dphi(W @ X)
+    passes = _count_passes(monkeypatch)
+    ext = jacobian_spectrum.jacobian_extremes(V, A, B, X, ("second", "both"))
+    assert len(passes) == 1
+    shared = gram_error.FormationErrors.of(V, A, B, X)
+    for block in ("second", "both"):
+        iv = ext[block].lambda_min_interval
+        first = gram_error.trace_formation_error(gram_error.inner_length(block, d0, d1), np.diagonal(_formed(block, V[:1] if block == "second" else V, X, gram.array_chunks(A, B), 1)).copy())
+        assert first > REFINE_ABOVE * max(iv.value, 0.0)
+        assert iv.formation_error == pytest.approx(min(first, shared(block)), rel=1e-12)
+        J = _explicit_jacobian_ld(V, A, B, X, block)
+        lam = np.linalg.eigvalsh((J @ J.T).astype(np.float64))[0]
+        print(f"{block}: lambda_min {lam:.3e} in [{iv.lo:.3e}, {iv.hi:.3e}], trace bound {first:.2e}, pass {shared(block):.2e}")
+        assert iv.lo <= lam <= iv.hi
+
+
+def test_store_extremes_takes_a_plain_float_as_before():
+    rng = np.random.default_rng(1)
+    M = rng.standard_normal((80, 120))
+    G = M @ M.T
+    lam = np.linalg.eigvalsh(G)
+    ext = spectra.store_extremes(spectra.SymmetricStore(G.copy()), 0, 1e-12)
+    assert ext.lambda_min_interval.formation_error == 1e-12
+    assert ext.lambda_min_interval.lo <= lam[0] <= ext.lambda_min_interval.hi
