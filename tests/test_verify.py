@@ -91,6 +91,9 @@ def test_khatri_rao_against_explicit_power():
         smin = s[-1] if M.shape[0] >= M.shape[1] else 0.0
         assert abs(k.sigma_max - s[0]) < 1e-10
         assert abs(k.sigma_min - smin) < 1e-7, (k.t, k.sigma_min, smin)
+    shuffled = khatri_rao_extremes(X, [3, 1, 2])  # the powers are raised in increasing t, returned in the order asked
+    assert [k.t for k in shuffled] == [3, 1, 2]
+    assert {k.t: (k.sigma_min, k.sigma_max) for k in shuffled} == {k.t: (k.sigma_min, k.sigma_max) for k in khatri_rao_extremes(X, [1, 2, 3])}
 
 
 def test_matrix_free_path_agrees_with_formed_gram(monkeypatch):

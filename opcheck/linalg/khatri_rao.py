@@ -53,18 +53,23 @@ def khatri_rao_extremes(X: np.ndarray, ts: range | list[int] = range(1, 5), seed
     d0, n = X.shape
     K = X.T @ X
     norms2 = np.sum(X * X, axis=0)
-    out = []
-    for t in ts:
-        Kt = K.copy()
-        for _ in range(t - 1):
-            Kt *= K
+    out = {}
+    power, exponent = K.copy(), 1  # K^{∘exponent}, raised one multiplication at a time as the ts ask
+    for t in sorted(set(ts)):
+        for _ in range(t - exponent):
+            power *= K
+        exponent = max(exponent, t)
+        Kt = power  # the same t − 1 roundings as multiplying a copy of K t − 1 times
         bound = symmetric_rank_bound(d0, t)
         if n > bound:
-            with threads.serial():  # one matrix-vector product at a time: latency-bound
-                lmax = spectra.top_eigenvalue(lambda u, Kt=Kt: Kt @ u, n, seed)
-            out.append(KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value, structural_zero_interval()))
+            if t == 1:  # λ_max(XᵀX) = λ_max(X Xᵀ), an eigvalsh of order d0 < n
+                lmax = float(np.linalg.eigvalsh(X @ X.T)[-1])
+            else:
+                with threads.serial():  # one matrix-vector product at a time: latency-bound
+                    lmax = spectra.top_eigenvalue(lambda u, Kt=Kt: Kt @ u, n, seed)
+            out[t] = KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value, structural_zero_interval())
             continue
         ferr = gamma(t * (d0 + 1)) * float(np.sum(norms2**t)) * SAFETY**2
-        ext = spectra.gram_extremes(Kt, seed, ferr, tight_max=False)  # sigma_max(X^{*t}) enters no bound: norm bounds suffice
-        out.append(KhatriRaoPower(t, ext.sigma_min, ext.sigma_max, ext.note, ext.method, ext.sigma_min_interval, ext.sigma_max_interval))
-    return out
+        ext = spectra.gram_extremes(Kt.copy(), seed, ferr, tight_max=False)  # sigma_max(X^{*t}) enters no bound: norm bounds suffice
+        out[t] = KhatriRaoPower(t, ext.sigma_min, ext.sigma_max, ext.note, ext.method, ext.sigma_min_interval, ext.sigma_max_interval)
+    return [out[t] for t in ts]
