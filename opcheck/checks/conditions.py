@@ -96,9 +96,9 @@ def rows(f: Facts) -> list[Condition]:
     j_holds = f.sigma_min_j > 0 if f.sigma_min_j_interval is None else f.sigma_min_j_interval[0] > 0
     j_detail = _certified(f.sigma_min_j_interval, f.sigma_min_j_note or "J has full row rank: a (mu, nu)-near-isometry with mu = mu_Phi")
     out = [
-        Condition(K.DATA_ASSUMPTION_2, "Assumption 2 (data)", "Assum. 2", "normalized" if f.normalized else "as given", "unit x_i, |Y|<=1", f.data_ok, "paper", f.data_why, relation="is"),
-        Condition(K.ACTIVATION_ASSUMPTION_2, "Assumption 2 (activation)", "Assum. 2", f"{total - len(failed)} of {total} hold", f"{total} bullets",
-                  not failed, "paper", ("fails: " + ", ".join(failed)) if failed else f"{f.act.name} satisfies every bullet", relation="is"),
+        Condition(K.DATA_ASSUMPTION_2, "Assumption 2 (data)", "Assum. 2", "normalized" if f.normalized else "as given", "|x|=1, |Y|<=1", f.data_ok, "paper", f.data_why, relation="for"),
+        Condition(K.ACTIVATION_ASSUMPTION_2, "Assumption 2 (activation)", "Assum. 2", f"{total - len(failed)} of {total} bullets hold", f.act.name,
+                  not failed, "paper", ("fails: " + ", ".join(failed)) if failed else f"{f.act.name} satisfies every bullet", relation="for"),
         Condition(K.INIT_SCALE_19, "init scale", "(19)", kappa, f.kappa_max * f.kappa_band, kappa <= f.kappa_max * f.kappa_band * (1 + 1e-12), "derived",
                   f"kappa_init = omega1 omega2 sqrt(d0 d1) measured from W0, V0 in use (omega1 = {f.init.omega1:.4g}, omega2 = {f.init.omega2:.4g}); {nominal}; "
                   f"threshold --kappa-max {f.kappa_max:g} (the paper states LeCun (1) and He (2) satisfy (19)) times {f.kappa_band:.4g}, "
