@@ -76,3 +76,19 @@ def test_extrapolated_width_reads_the_same_in_diagnoses_and_verdict(run_cli):
     doc = json.loads(run_cli(*argv, "--json").out)
     needed = width(next(c for c in doc["conditions"] if c["key"] == "width_20")["threshold"])
     assert f">= {needed} " in flat and f"d1 >= {needed} (t = " in flat, needed
+
+
+def test_solver_notes_each_on_their_own_line():
+    """Each matrix's note starts its own line, so "not computed" is not read as part of the note before it."""
+    from rich.console import Console
+
+    from opcheck.render.verify_view import solver_table
+
+    spectrum = {"sigma_min": 0.0, "sigma_max": 1.0, "method": "dense eigvalsh (LAPACK)", "iterations": 1, "interval": None}
+    spectra = {"x": {**spectrum, "note": "lambda_min is at or below the numerical resolution"}, "jacobian": {**spectrum, "note": ""}}
+    for width in (80, 200):
+        console = Console(record=True, width=width)
+        solver_table(console, spectra)
+        lines = [line.strip() for line in console.export_text().splitlines()]
+        assert any(line.startswith("x: lambda_min is at or below") for line in lines)
+        assert any(line.startswith("jacobian_w_block: not computed") for line in lines), lines

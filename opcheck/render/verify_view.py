@@ -146,7 +146,7 @@ def solver_table(console: Console, spectra: dict) -> None:
             notes.append(f"{name}: {s['note']}")
     if "jacobian" in spectra and "jacobian_w_block" not in spectra:
         notes.append("jacobian_w_block: not computed (no hypothesis uses it; --w-block computes it)")
-    print_rows(console, "solver health", ["matrix", "σ_min", "σ_min certified", "σ_max", "method", "iters"], rows, caption="; ".join(notes))
+    print_rows(console, "solver health", ["matrix", "σ_min", "σ_min certified", "σ_max", "method", "iters"], rows, caption="\n".join(notes))  # one note per line: each names its own matrix
 
 
 def constants_table(console: Console, result: dict) -> None:
