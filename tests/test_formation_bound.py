@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from opcheck.linalg import gram, gram_error, jacobian_spectrum, spectra
-from opcheck.linalg.intervals import REFINE_ABOVE, FormationBound, gamma
+from opcheck.linalg.intervals import REFINE_ABOVE, SAFETY, FormationBound, gamma
 from opcheck.model.activations import get_activation
 from tests.test_gram_fresh import _explicit_jacobian_ld, _formed, _problem, needs_extended
 
@@ -28,16 +28,37 @@ def test_trace_bound_covers_the_true_error_and_exceeds_the_pass_bound_by_at_most
     J = _explicit_jacobian_ld(V, A, B, X, block)
     err2 = float(np.linalg.norm((G.astype(np.longdouble) - J @ J.T).astype(np.float64), 2))
     absJ = np.abs(J).astype(np.float64)
-    m = gram_error.source_inner_length(block, d0, d1, src)
+    b, C = (fresh, -(-d1 // fresh)) if fresh else (None, None)  # m written out here, not through gram_error (module docstring)
+    m = ({"second": d1, "first": d0 + d1 + 3, "both": d0 + 2 * d1 + 6} if not fresh else
+         {"second": b + C - 1, "first": d0 + b + C + 2, "both": d0 + b + 2 * C + 2})[block]
+    assert gram_error.source_inner_length(block, d0, d1, src) == m
     passed = gram_error.FormationErrors(Vb, X, src)
-    assert m == passed.inner_length(block)
+    assert passed.inner_length(block) == m
     by_trace = gram_error.trace_formation_error(m, np.diagonal(G).copy())
+    exact_diag = np.diagonal(J @ J.T)  # long double: the exact diagonal to ~1e-19
+    g = np.longdouble(gamma(m))
+    assert np.all(np.diagonal(G).astype(np.longdouble) >= (1 - g) * exact_diag)  # the premise: non-negative terms, each within γ_m
     exact_norm = float(np.linalg.norm(absJ @ absJ.T, 2))
     print(f"{block} d2={d2} fresh={fresh}: true {err2:.2e}, trace bound {by_trace:.2e}, pass bound {passed(block):.2e}, "
           f"gamma_m |||J||J|^T|| {gamma(m) * exact_norm:.2e}")
     assert err2 <= by_trace
+    assert by_trace >= float(g * np.sum(exact_diag))  # γ_m tr(J Jᵀ), exact trace: what the bound claims to exceed
     assert by_trace >= gamma(m) * exact_norm
-    assert by_trace <= passed(block) * (d2 if block != "second" else 1) * 1.6
+    assert by_trace <= passed(block) * 2 * (d2 if block != "second" else 1)  # the documented magnitude (not a soundness property)
+
+
+def test_trace_bound_carries_its_factors_exactly():
+    """With m = 2⁵¹, γ_m = 1/3 and γ/(1 − γ) = 1/2: the bound of a diagonal of 10⁶ entries summing to 3 is 3/2 times the
+    inflation of a 10⁶-term sum (1 + γ_{10⁶+8} ≈ 1 + 1.1e-10) and SAFETY (1 + 1e-6) — a dropped 1/(1 − γ), inflation or
+    SAFETY shows at rel 1e-12."""
+    m = 2**51
+    assert gamma(m) == pytest.approx(1 / 3, rel=1e-15)
+    diag = np.full(1_000_000, 3e-6)
+    value = gram_error.trace_formation_error(m, diag)
+    expected = 0.5 * float(np.sum(diag)) * (1 + gamma(diag.size + 8)) * SAFETY
+    assert value == pytest.approx(expected, rel=1e-12)
+    assert value > 1.5 * (1 + 1e-7)
+    assert gram_error.trace_formation_error(10, np.array([-1e-300, 0.0])) == 0.0  # no negative mass
 
 
 def test_source_inner_length_reads_the_scheme_without_a_pass():
@@ -91,6 +112,8 @@ def test_well_conditioned_gram_skips_the_pass_and_stays_certified(monkeypatch):
         lam = np.linalg.eigvalsh((J @ J.T).astype(np.float64))
         iv = ext[block].lambda_min_interval
         assert iv.lo <= lam[0] <= iv.hi and iv.lo > 0
+        G = _formed(block, V[:1] if block == "second" else V, X, gram.array_chunks(A, B), 1)
+        assert iv.formation_error == gram_error.trace_formation_error(gram_error.inner_length(block, d0, d1), np.diagonal(G).copy())
         assert iv.formation_error <= REFINE_ABOVE * iv.value
         np.testing.assert_allclose(ext[block].lambda_min, lam[0], rtol=1e-8)
 
@@ -105,6 +128,8 @@ def test_nearly_singular_gram_runs_the_pass_once_for_all_blocks(monkeypatch):
     W = np.random.default_rng(9).standard_normal((d1, d0)) / np.sqrt(d0)
     A, B = get_activation("gelu").phi_and_dphi(W @ X)
     passes = _count_passes(monkeypatch)
+    jacobian_spectrum.jacobian_extremes(V, A, B, X, ("first",))
+    assert not passes  # J_W alone: its lower end is 0 whatever the bound, so no pass
     ext = jacobian_spectrum.jacobian_extremes(V, A, B, X, ("second", "both"))
     assert len(passes) == 1
     shared = gram_error.FormationErrors.of(V, A, B, X)

@@ -152,7 +152,7 @@ class FormationBound:
     trace (no pass), ``tighter`` from a pass over the factors (``‖|J||J|ᵀ‖₂`` by row
     sums).  The tighter one is evaluated only when ``first`` would move λ_min's
     certified ends by more than ``REFINE_ABOVE`` of its estimate (:meth:`for_estimate`):
-    below that it cannot change what the interval says.
+    below that the ends move by less than 1 % of λ_min, far less than any verdict turns on.
     """
 
     first: float
@@ -162,7 +162,7 @@ class FormationBound:
         """The bound to certify with, once λ_min's estimate is known: ``first``, or ``min(first, tighter())``."""
         if self.tighter is None or self.first <= REFINE_ABOVE * max(lambda_min, 0.0):
             return self.first
-        return min(self.first, self.tighter())
+        return min(self.tighter(), self.first)  # a NaN first (an overflow in G) gives way to the tighter bound
 
     @staticmethod
     def of(bound: float | FormationBound) -> FormationBound:

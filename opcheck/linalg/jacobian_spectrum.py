@@ -147,12 +147,14 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
     passes: list[gram_error.FormationErrors] = []  # the row-sum pass, run once, only if some block asks for it
 
     def formation_bound(block: str, store: SymmetricStore) -> FormationBound:
-        """The trace bound at once, the row-sum pass's (shared by the blocks) on demand (src sums by dsyrk, β = 1: so does .of)."""
+        """The trace bound at once, the row-sum pass's (shared by the blocks) on demand (src sums by dsyrk, β = 1: so does .of);
+        never for J_W alone, whose λ_min interval is ``[0, Rayleigh]`` whatever the bound (:func:`_certificates`)."""
         def tighter() -> float:
             if not passes:
                 passes.append(gram_error.FormationErrors.of(V, A, B, X))
             return passes[0](block)
-        return FormationBound(gram_error.trace_formation_error(gram_error.source_inner_length(block, d0, d1, src), store.diag), tighter)
+        first = gram_error.trace_formation_error(gram_error.source_inner_length(block, d0, d1, src), store.diag)
+        return FormationBound(first, tighter if _certificates(block)["tight_min"] else None)
 
     out: dict[str, spectra.Extremes] = {}
     H: np.ndarray | None = None  # the N x N array (W-block, then the full Gram)

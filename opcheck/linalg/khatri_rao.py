@@ -23,6 +23,7 @@ import numpy as np
 from opcheck._runtime import threads
 from opcheck.linalg import spectra
 from opcheck.linalg.intervals import SAFETY, SpectralInterval, gamma, structural_zero_interval
+from opcheck.linalg.symmetric_store import SymmetricStore
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def khatri_rao_extremes(X: np.ndarray, ts: range | list[int] = range(1, 5), seed
             out[t] = KhatriRaoPower(t, 0.0, math.sqrt(max(lmax, 0.0)), f"n = {n} > C(d0+t-1, t) = {bound} bounds the rank", spectra.Method.STRUCTURAL.value, structural_zero_interval())
             continue
         ferr = gamma(t * (d0 + 1)) * float(np.sum(norms2**t)) * SAFETY**2
-        ext = spectra.gram_extremes(Kt.copy(), seed, ferr, tight_max=False)  # sigma_max(X^{*t}) enters no bound: norm bounds suffice
+        store = SymmetricStore(Kt)  # factorised in place; restored after, to be raised to the next power (no third n × n array)
+        ext = spectra.store_extremes(store, seed, ferr, tight_max=False)  # sigma_max(X^{*t}) enters no bound: norm bounds suffice
+        store.restore()
         out[t] = KhatriRaoPower(t, ext.sigma_min, ext.sigma_max, ext.note, ext.method, ext.sigma_min_interval, ext.sigma_max_interval)
     return [out[t] for t in ts]

@@ -153,7 +153,7 @@ def _store_extremes(store: SymmetricStore, seed: int, formation_error: float | F
         start_min, start_max = (_start(v0, s, blocks) for s in starts)
         top = top_of(store.matvec, N, start_max, FORMED_TOL)
         est_max, v_max, r_max, conv_max = top.value, top.vector, top.residual, top.converged
-        below = certify.shift_below_floor(store, floor, bound.first) if floor else None
+        below = certify.shift_below_floor(store, floor, bound.for_estimate(floor)) if floor else None  # λ_min ≥ floor
         shift = -below if below is not None and store.factor(below) else None
         if shift is None:
             below = None
