@@ -154,6 +154,8 @@ class OpcheckGroup(TyperGroup):
             typer.echo(f"opcheck: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
                        "(a bug in opcheck; rerun with OPCHECK_DEBUG=1 for the traceback and please report it)", err=True)
             return 3
+        if interrupted and code != 130:  # Ctrl-C that a library swallowed (opcheck._runtime.interrupts): still an interruption
+            code = 130
         if code == 130:  # Typer's translation of KeyboardInterrupt
             typer.echo("opcheck: interrupted", err=True)
         return code if isinstance(code, int) else 0
@@ -172,13 +174,17 @@ def _sigint_recorded():
     import signal
     import threading
 
+    from opcheck._runtime import interrupts
+
     interrupted: list[bool] = []
+    interrupts.clear()
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield interrupted
         return
 
     def on_sigint(signum, frame):
         interrupted.append(True)
+        interrupts.record()  # kept even if a library swallows the KeyboardInterrupt (opcheck._runtime.interrupts)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_sigint)
@@ -186,6 +192,7 @@ def _sigint_recorded():
         yield interrupted
     finally:
         signal.signal(signal.SIGINT, previous)
+        interrupts.clear()  # the command is over: a later call in this process (the Python API, a test) starts afresh
 
 
 def _raised_by_interrupt(exc: BaseException) -> bool:

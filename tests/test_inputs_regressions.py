@@ -9,6 +9,7 @@ import io
 import json
 import os
 import threading
+import time
 import zipfile
 
 import numpy as np
@@ -186,8 +187,11 @@ def test_fifo_npy_is_read_once_and_does_not_hang(tmp_path, X):
     np.save(buf, X)
 
     def writer():
-        with open(fifo, "wb") as fh:
-            fh.write(buf.getvalue())
+        try:
+            with open(fifo, "wb") as fh:
+                fh.write(buf.getvalue())
+        except BrokenPipeError:  # the reader closed early: its own failure is asserted below
+            pass
 
     from opcheck.data.loaders import load_file
 
@@ -197,10 +201,22 @@ def test_fifo_npy_is_read_once_and_does_not_hang(tmp_path, X):
     t_w.start()
     t_r.start()
     t_r.join(20)
-    assert not t_r.is_alive(), "reading a FIFO hung"
-    if t_w.is_alive():  # unblock a writer still waiting, so no thread is left behind
-        with open(fifo, "rb") as fh:
-            fh.read()
+    reader_hung = t_r.is_alive()
+    t_w.join(5)
+    if t_w.is_alive():  # a writer still blocked: drain the pipe through a read end that never blocks. (A blocking open
+        # here once hung the whole suite: the writer finished between an is_alive() check and the open, which then
+        # waited for a writer forever.)
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            deadline = time.monotonic() + 5
+            while t_w.is_alive() and time.monotonic() < deadline:
+                try:
+                    os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    time.sleep(0.01)
+        finally:
+            os.close(fd)
+    assert not reader_hung, "reading a FIFO hung"
     assert np.array_equal(out["raw"].X, X)
 
 

@@ -96,3 +96,17 @@ def test_unwritable_parent_is_refused_before_any_sweep(tmp_path, monkeypatch):
     assert res.code == 2 and "not writable" in res.err
     with pytest.raises(InputError, match="not writable"):
         writer.destination_mode(tmp_path / "x", force=False)
+
+
+def test_a_recorded_ctrl_c_leaves_no_report(tmp_path, results):  # noqa: F811
+    """A SIGINT that a library swallowed (opcheck._runtime.interrupts) still stops the swap: no folder, no leftovers."""
+    from opcheck._runtime import interrupts
+
+    interrupts.record()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            writer.write_report(tmp_path / "rep", results, plots())
+        assert not list(tmp_path.iterdir())
+    finally:
+        interrupts.clear()
+    assert writer.write_report(tmp_path / "rep", results, plots()).mode and (tmp_path / "rep" / writer.MARKER).exists()

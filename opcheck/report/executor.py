@@ -37,7 +37,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from opcheck._runtime import cluster
+from opcheck._runtime import cluster, interrupts
 
 SERIAL = "serial"
 
@@ -168,6 +168,7 @@ class Runner:
         if self.mode == SERIAL:
             for k, i in enumerate(todo):
                 status_cb(Status(k, 1, len(todo) - k - 1))
+                interrupts.raise_if_received()
                 out, secs = run_task(tasks[i].fn, *tasks[i].args)
                 self._store(tasks[i].key, out, secs)
                 done_cb(i, out)
@@ -189,6 +190,7 @@ class Runner:
         pending = set(futures)
         try:
             while pending:
+                interrupts.raise_if_received()  # a Ctrl-C swallowed inside a Dask callback still stops the sweep
                 try:
                     finished = set(wait(list(pending), timeout=0.5, return_when="FIRST_COMPLETED").done)
                 except TimeoutError:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opcheck import __version__
+from opcheck._runtime import interrupts
 from opcheck.errors import InputError
 from opcheck.report import atomic_folder
 from opcheck.report.document import Block, build
@@ -244,6 +245,7 @@ def write_report(out: Path, results: dict, plots: list[Plot], force: bool = Fals
             _merge(tmp, out, names, marker)
         else:
             os.chmod(tmp, 0o755 & ~_umask())  # mkdtemp made it 0700; a report folder is not private
+            interrupts.raise_if_received()  # a Ctrl-C a library swallowed still means no report
             atomic_folder.swap_in(tmp, out)
     except OSError as exc:
         raise InputError(f"--out {given}: writing failed ({exc.strerror or exc})") from None
