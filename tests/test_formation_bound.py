@@ -10,7 +10,7 @@ import pytest
 from opcheck.linalg import gram, gram_error, jacobian_spectrum, spectra
 from opcheck.linalg.intervals import REFINE_ABOVE, SAFETY, FormationBound, gamma
 from opcheck.model.activations import get_activation
-from tests.test_gram_fresh import _explicit_jacobian_ld, _formed, _problem, needs_extended
+from tests.test_gram_fresh import ORACLE_SIZES, _explicit_jacobian_ld, _formed, _oracle_case, _problem, needs_extended
 
 
 @needs_extended
@@ -20,12 +20,8 @@ from tests.test_gram_fresh import _explicit_jacobian_ld, _formed, _problem, need
 def test_trace_bound_covers_the_true_error_and_exceeds_the_pass_bound_by_at_most_d2(fresh, d2, block):
     """‖fl(G) − G‖₂ (extended-precision oracle) ≤ the trace bound, for dsyrk β = 1 and fresh products; the trace bound
     is ≥ γ_m ‖|J||J|ᵀ‖₂ (it bounds it), and at most (1 + small) d2 times the row-sum pass's bound."""
-    n, d0, d1, chunk = 40, 5, 300, 16
-    X, V, A, B = _problem(n, d0, d1, d2)
-    Vb = V[:1] if block == "second" else V
-    src = gram.array_chunks(A, B, chunk, fresh=fresh)
-    G = _formed(block, Vb, X, src, Vb.shape[0])
-    J = _explicit_jacobian_ld(V, A, B, X, block)
+    n, d0, d1, chunk = ORACLE_SIZES
+    X, Vb, src, G, J = _oracle_case(block, d2, fresh)
     err2 = float(np.linalg.norm((G.astype(np.longdouble) - J @ J.T).astype(np.float64), 2))
     absJ = np.abs(J).astype(np.float64)
     b, C = (fresh, -(-d1 // fresh)) if fresh else (None, None)  # m written out here, not through gram_error (module docstring)

@@ -45,6 +45,18 @@ def _explicit_jacobian_ld(V, A, B, X, block: str) -> np.ndarray:
     return np.concatenate(parts, axis=1)
 
 
+ORACLE_SIZES = (40, 5, 300, 16)  # n, d0, d1, chunk of the extended-precision cases
+
+
+def _oracle_case(block: str, d2: int, fresh: int):
+    """(X, the block's V, the chunk source, the formed Gram, the long-double explicit J) at :data:`ORACLE_SIZES`."""
+    n, d0, d1, chunk = ORACLE_SIZES
+    X, V, A, B = _problem(n, d0, d1, d2)
+    Vb = V[:1] if block == "second" else V
+    src = gram.array_chunks(A, B, chunk, fresh=fresh)
+    return X, Vb, src, _formed(block, Vb, X, src, Vb.shape[0]), _explicit_jacobian_ld(V, A, B, X, block)
+
+
 def _formed(block: str, V, X, src, d2: int) -> np.ndarray:
     """The block's Gram as verify forms it in place (lower triangle), symmetrised."""
     if block == "second":
@@ -69,12 +81,8 @@ def test_fresh_gram_within_its_bound_against_extended_precision(monkeypatch, fre
     monkeypatch.setattr(gram, "PANEL", 32)
     monkeypatch.setattr(gram, "FRESH_PANEL", 32)
     monkeypatch.setattr(gram, "TILE_ROWS", 40)
-    n, d0, d1, chunk = 40, 5, 300, 16
-    X, V, A, B = _problem(n, d0, d1, d2)
-    Vb = V[:1] if block == "second" else V
-    src = gram.array_chunks(A, B, chunk, fresh=fresh)
-    G = _formed(block, Vb, X, src, Vb.shape[0])
-    J = _explicit_jacobian_ld(V, A, B, X, block)
+    n, d0, d1, chunk = ORACLE_SIZES
+    X, Vb, src, G, J = _oracle_case(block, d2, fresh)
     exact = J @ J.T
     absJ = np.abs(J)
     M = absJ @ absJ.T
