@@ -148,3 +148,26 @@ def test_store_extremes_takes_a_plain_float_as_before():
     ext = spectra.store_extremes(spectra.SymmetricStore(G.copy()), 0, 1e-12)
     assert ext.lambda_min_interval.formation_error == 1e-12
     assert ext.lambda_min_interval.lo <= lam[0] <= ext.lambda_min_interval.hi
+
+
+@pytest.mark.parametrize("n, d1", [(60, 400), (300, 2000)])
+def test_the_planner_counts_the_pass_it_may_run_beside_the_gram(n, d1):
+    """The pass can now run while the formed Gram is alive, so the planner adds its allocations
+    (gram_error.pass_bytes); what it allocates (tracemalloc, which numpy reports to) stays within them."""
+    import tracemalloc
+
+    d0 = 8
+    X, V, A, B = _problem(n, d0, d1, 1, seed=11)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        gram_error.FormationErrors.of(V, A, B, X)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    planned = gram_error.pass_bytes(d0, d1, n)
+    print(f"n = {n}, d1 = {d1}: the pass allocated {peak} B at its peak, planned {planned:.0f} B")
+    assert peak <= planned
+    from opcheck.linalg.jacobian_spectrum import _formed_bytes
+
+    assert _formed_bytes("both", n, d0, d1, 1, False) == gram.gram_bytes(n, d1, 1) + planned

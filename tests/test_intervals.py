@@ -192,10 +192,10 @@ def test_interval_algebra():
 def test_matrix_free_jacobian_is_certified_positive_by_the_v_block(monkeypatch):
     """Issue 9 defect 9: with the Gram over the memory budget, σ_min(J) comes as a certified interval with lo > 0."""
     from opcheck._runtime import memory
-    from opcheck.linalg import gram
+    from opcheck.linalg.jacobian_spectrum import _formed_bytes
 
     V, A, B, X = _case(d0=4, n=60, d1=90, d2=3, seed=5)
-    lo_b, hi_b = gram.gram_bytes(60, 90, 1), gram.gram_bytes(60, 90, 3, with_v_block_copy=True)
+    lo_b, hi_b = _formed_bytes("second", 60, 4, 90, 3, True), _formed_bytes("both", 60, 4, 90, 3, True)
     monkeypatch.setenv("OPCHECK_MEMORY_BUDGET_GB", str(0.5 * (lo_b + hi_b) / memory.GB))
     ext = jacobian_extremes(V, A, B, X, ("both", "first", "second"))
     assert ext["both"].method == spectra.Method.LANCZOS.value and ext["second"].method != spectra.Method.LANCZOS.value

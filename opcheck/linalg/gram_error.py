@@ -55,7 +55,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from opcheck._runtime import threads
+from opcheck._runtime import memory, threads
 from opcheck.linalg.certify import _ratio_interval
 from opcheck.linalg.gram import accumulation
 from opcheck.linalg.intervals import SAFETY, gamma, inflate
@@ -118,6 +118,16 @@ def inner_length(block: str, d0: int, d1: int, chunk: int | None = None, chunks:
         return {"second": d1, "first": d0 + d1 + 3, "both": d0 + 2 * d1 + 6}[block]
     b, C = min(chunk, d1), chunks
     return {"second": b + C - 1, "first": d0 + b + C + 2, "both": d0 + b + 2 * C + 2}[block]
+
+
+def pass_bytes(d0: int, d1: int, n: int) -> float:
+    """Peak bytes :meth:`FormationErrors.of` allocates beside the arrays it reads: ``|J_W|ᵀ1`` (d1 × d0) and, per row
+    group (at most one per CPU), a chunk's absolute copies and products (four chunk-sized arrays, ≤ ``HELD_CHUNK_ELEMS``
+    entries each).  It may run while the formed Gram is alive (on demand, :class:`~opcheck.linalg.intervals.FormationBound`),
+    so the planner adds it."""
+    groups = min(threads.elementwise_threads(), threads.MAX_ROW_WORKERS)
+    chunk = min(d1, max(16, HELD_CHUNK_ELEMS // max(1, n))) * n  # the chunk :meth:`FormationErrors.of` cuts
+    return memory.float64_bytes((d1, d0), (4 * groups, chunk))
 
 
 def source_inner_length(block: str, d0: int, d1: int, chunks) -> int:

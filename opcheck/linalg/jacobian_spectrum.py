@@ -81,12 +81,19 @@ def plan_grams(n: int, d0: int, d1: int, d2: int, blocks: Sequence[str] = ("both
     plans = {}
     for block in blocks:
         size, rank, _ = _rank_bound(block, n, d0, d1, d2)
-        local_bytes = gram.gram_bytes(n, d1, 1) if block == "second" else gram.gram_bytes(n, d1, d2, with_v_block_copy=share)
+        local_bytes = _formed_bytes(block, n, d0, d1, d2, share)
         plan = gram_plan.plan_local(size, local_bytes, structural=rank < size, allow_distributed=too_big is TooBig.DISTRIBUTED)
         if plan.path is GramPath.REFUSED and too_big is TooBig.MATRIX_FREE:
             plan = dataclasses.replace(plan, path=GramPath.MATRIX_FREE, reason="does not fit; Lanczos on Jacobian products")
         plans[block] = plan
     return plans
+
+
+def _formed_bytes(block: str, n: int, d0: int, d1: int, d2: int, share: bool) -> float:
+    """Peak bytes of forming and certifying the block's Gram here: :func:`opcheck.linalg.gram.gram_bytes` plus the
+    formation bound's pass, which may run while the Gram is alive (:func:`opcheck.linalg.gram_error.pass_bytes`)."""
+    formed = gram.gram_bytes(n, d1, 1) if block == "second" else gram.gram_bytes(n, d1, d2, with_v_block_copy=share)
+    return formed + gram_error.pass_bytes(d0, d1, n)
 
 
 def jacobian_extremes(
@@ -321,7 +328,7 @@ def matrix_free_flops(n: int, d0: int, d1: int, d2: int, blocks: Sequence[str] =
     :mod:`opcheck._runtime.work` to refuse, before starting, a solve that cannot finish.
     """
     N = d2 * n
-    if memory.fits(gram.gram_bytes(n, d1, d2, with_v_block_copy="second" in blocks and "both" in blocks)):
+    if memory.fits(_formed_bytes("both", n, d0, d1, d2, "second" in blocks and "both" in blocks)):
         return 0.0
     runs = 2 * sum(1 for b in blocks if b != "second")
     per_product = 8.0 * d1 * n * (d0 + d2) + 4.0 * N * spectra.operator_ncv(N)
