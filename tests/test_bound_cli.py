@@ -152,3 +152,14 @@ def test_json_widths_are_the_integers_the_tables_show():
     for r in obj["per_t"]:
         if r["required_width_unit_exact"] is not None:
             assert r["required_width_unit"] == math.ceil(r["required_width_unit_exact"])
+
+
+def test_constant_is_c9_and_scales_the_paper_widths_by_its_inverse_square_root():
+    """--constant is C9: (20) and (21) carry 1/sqrt(C9) (C9 = 4 halves them, up to the ceiling to whole units), the
+    prior results keep constant 1 — what the help text and docs/cli.md say (a new user read "multiplies every bound")."""
+    import opcheck
+
+    one, four = opcheck.bound(n=1000, d0=64, constant=1.0), opcheck.bound(n=1000, d0=64, constant=4.0)
+    for key in ("song2021-21", "song2021-20"):
+        assert abs(four.width(key) - one.width(key) / 2) <= 1, key
+    assert four.width("du2019") == one.width("du2019")

@@ -77,3 +77,23 @@ def test_threshold_brackets_and_ranges_cannot_be_misread():
     ext = {"kind": "extrapolated", "width": 3.1e7, "width_range": [1_400_000, 5e10], "bracket": None}
     for text in (_threshold(ext), _threshold_sentence(SimpleNamespace(kind="extrapolated", width=3.1e7, width_range=(1_400_000, 5e10), note="n"), "t")):
         assert "[1400000, 5.000e+10]" in text and not re.search(r"\d,\d{3}", text), text
+
+
+@pytest.mark.parametrize("power, says_sufficient", [(1.0, True), (1.5, False)])
+def test_summary_names_its_threshold_and_reads_a_small_exponent_as_within_the_paper(power, says_sufficient):
+    """The headline names what was measured (not "the width needed"), and an exponent whose interval lies below 3/2
+    is said to be within the paper's sufficient n^{3/2}, not against it (a new user read it as a refutation)."""
+    from types import SimpleNamespace
+
+    from opcheck.report.findings import summary
+    from opcheck.report.threshold_records import ExponentRecord
+    from opcheck.report.threshold_sweep import ThresholdSweep
+    from opcheck.report.threshold_tasks import Criterion
+
+    wiggle = np.exp(0.01 * np.array([1, -1, 1, -1, 1, -1]))
+    rec = ExponentRecord("digits", Criterion.FEATURES, "measured", fit_exponent(NS, 2.0 * NS**power * wiggle, [0.05] * NS.size))
+    t = ThresholdSweep(({"key": "digits", "source": "digits", "labels": "one-hot", "d0": 64, "d2": 10, "n_values": [], "gd_n_values": []},),
+                       (), (rec,), {"seeds": 3, "bisection_rel_tol": 0.05, "criteria": {}, "gd": {"budget_steps": 1, "fit_fraction": 0.5, "gap": 0.02}})
+    head = summary(SimpleNamespace(thresholds=t, data={"key": "other"}, width=None, config=SimpleNamespace(quick=False)))[0]["headline"]
+    assert head.startswith("width for random-features concentration grows like n^") and "[features threshold, measured]" in head
+    assert ("sufficient width: no contradiction" in head) is says_sufficient, head

@@ -87,8 +87,8 @@ def causes(geom: SampleGeometry, d1: int, mu: float, act: Activation, standardiz
         out.append(Cause(CauseKey.WIDTH_BELOW_N, f"d1 = {d1} < n = {n}: phi(W0 X) is d1 x n, so its rank is at most d1 and mu_Phi = 0; use a width of at least n = {n}."))
     if geom.duplicates:
         pairs = ", ".join(f"({i}, {j})" for i, j in geom.duplicate_pairs)
-        out.append(Cause(CauseKey.DUPLICATE_SAMPLES, f"{geom.duplicates} sample(s) coincide with another after normalisation (e.g. columns {pairs}): "
-                         "equal columns of X give equal columns of phi(W0 X), so mu_Phi = 0 at every width; remove the duplicates."))
+        out.append(Cause(CauseKey.DUPLICATE_SAMPLES, f"{geom.duplicates} sample(s) coincide with another after normalisation (e.g. samples {pairs}, counted from 0): "
+                         "equal samples give equal columns of phi(W0 X), so mu_Phi = 0 at every width; remove the duplicates."))
     elif geom.max_cosine >= NEAR_PARALLEL_COSINE:
         hint = "" if standardized else " Standardising the features (--standardize: z-score each feature before the unit-norm scaling) usually spreads them apart."
         out.append(Cause(CauseKey.NEAR_PARALLEL_SAMPLES, f"samples are nearly parallel after normalisation: largest cosine {geom.max_cosine:.7g}, numerical rank of X "

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         seed: o.Seed = 0,
         activation: Annotated[o.Activation, o.choice("--activation", "-a", panel=NETWORK, help="Activation whose Hermite coefficients give xi of (20).", values=o.Activation)] = o.Activation.gelu,
         init: Annotated[o.Init, o.choice("--init", panel=NETWORK, help="Init scheme for the omega1-scale xi.")] = o.Init.lecun,
-        constant: Annotated[float, option("--constant", panel=NETWORK, help="Universal constant C of every bound (the paper does not give it).")] = 1.0,
+        constant: Annotated[float, option("--constant", panel=NETWORK, help="C9, the constant hidden by O(.) in (9) (the paper does not give it); (20) and (21) use 1/sqrt(C9), so C9 = 4 halves them; the prior results keep constant 1 (docs/theory.md).")] = 1.0,
         t: Annotated[Optional[int], option("--t", panel=THEOREMS, help="Khatri-Rao power t of (20); default: every t in 1..6, the smallest width wins.")] = None,
         batch_size: Annotated[Optional[int], option("--batch-size", panel=THEOREMS, help="Batch size b of the SGD variant (default n: full batch, equal to (20)).")] = None,
         depth: Annotated[int, option("--depth", panel=THEOREMS, help="Hidden layers L for Zou & Gu and Allen-Zhu et al. (1 = shallow).")] = 1,

@@ -35,7 +35,7 @@ def summary_blocks(results: dict, figs: dict) -> list[Block]:
     for b in boxes:
         items.append(f"{b['dataset']} ({b['labels']}): {b['headline']}")
         items += [f"    {line}" for line in b["lines"][1:]]
-    out = [Block("h2", "Summary: how the width that training needs grows with n"), Block("box", items=tuple(items))]
+    out = [Block("h2", "Summary: how the width each threshold needs grows with n"), Block("box", items=tuple(items))]
     if "thresholds_vs_n.png" in figs:
         f = figs["thresholds_vs_n.png"]
         out.append(Block("figure", f["title"], file="thresholds_vs_n.png", items=(f["caption"],)))
