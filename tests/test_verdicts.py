@@ -332,3 +332,17 @@ def test_defect10_default_view_at_80_columns_keeps_every_number(run_cli, monkeyp
         for v in (c["value"], c["threshold"]):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 assert num(v) in flat, (c["name"], num(v))
+
+
+def test_mu_zero_without_near_parallel_samples_states_the_threshold_it_used():
+    """The cause sentence gives the cosine threshold and the largest cosine found, so "no nearly parallel samples"
+    cannot be read against -v's "largest cosine 0.99" (a new user's report); duplicates read as samples, not columns."""
+    from opcheck.checks.diagnoses import NEAR_PARALLEL_COSINE, SampleGeometry, causes
+    from opcheck.model.activations import get_activation
+
+    geom = SampleGeometry(n=1000, d0=64, duplicates=0, duplicate_pairs=(), max_cosine=0.9928602, numerical_rank=61)
+    (cause,) = [c for c in causes(geom, 1000, 0.0, get_activation("gelu"), False) if c.key is CauseKey.MU_PHI_ZERO]
+    assert f"cosine >= {NEAR_PARALLEL_COSINE}" in cause.sentence and "largest 0.9928602" in cause.sentence
+    dup = SampleGeometry(n=10, d0=3, duplicates=1, duplicate_pairs=((0, 5),), max_cosine=1.0, numerical_rank=3)
+    (same,) = [c for c in causes(dup, 20, 0.0, get_activation("gelu"), False) if c.key is CauseKey.DUPLICATE_SAMPLES]
+    assert "samples (0, 5)" in same.sentence and "columns (0, 5)" not in same.sentence

@@ -99,5 +99,7 @@ def causes(geom: SampleGeometry, d1: int, mu: float, act: Activation, standardiz
                          f"whatever mu_Phi is; activations satisfying Assumption 2: {good}."))
     if mu <= 0 and not any(c.key in (CauseKey.WIDTH_BELOW_N, CauseKey.DUPLICATE_SAMPLES, CauseKey.NEAR_PARALLEL_SAMPLES) for c in out):
         out.append(Cause(CauseKey.MU_PHI_ZERO, "mu_Phi = 0: lambda_min of phi(W0 X)^T phi(W0 X) is not certified above 0 (below the Gram's rounding floor); "
-                         "no duplicate or nearly parallel samples were found, so the cause is the width or the init scale."))
+                         f"no two samples coincide or have cosine >= {NEAR_PARALLEL_COSINE} (largest {geom.max_cosine:.7g}), so the likely cause is "
+                         "a width too close to n, the init scale, or samples close to each other without being near-parallel; a larger width is what "
+                         "raises mu_Phi."))
     return tuple(out)
