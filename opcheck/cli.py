@@ -116,11 +116,13 @@ class OpcheckGroup(TyperGroup):
         sys.exit(code)
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
-        with _sigint_recorded() as interrupted:
-            return self._run_recorded(args, prog_name, complete_var, extra, interrupted)
+        with _sigint_recorded():
+            return self._run_recorded(args, prog_name, complete_var, extra)
 
-    def _run_recorded(self, args, prog_name, complete_var, extra, interrupted: list[bool]) -> int:
+    def _run_recorded(self, args, prog_name, complete_var, extra) -> int:
         import warnings
+
+        from opcheck._runtime import interrupts
 
         # numerical warnings are errors inside opcheck: a RuntimeWarning raises (and, while a
         # command runs, overflow, division by zero and invalid operations: OpcheckCommand), so no
@@ -146,7 +148,7 @@ class OpcheckGroup(TyperGroup):
         except KeyboardInterrupt:
             code = 130
         except Exception as exc:  # a bug, not bad input: one line, exit 3, traceback on request
-            if interrupted or _raised_by_interrupt(exc):  # a library failing *because* Ctrl-C landed inside it
+            if interrupts.received() or _raised_by_interrupt(exc):  # a library failing *because* Ctrl-C landed inside it
                 typer.echo("opcheck: interrupted", err=True)
                 return 130
             if os.environ.get("OPCHECK_DEBUG"):
@@ -154,7 +156,7 @@ class OpcheckGroup(TyperGroup):
             typer.echo(f"opcheck: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
                        "(a bug in opcheck; rerun with OPCHECK_DEBUG=1 for the traceback and please report it)", err=True)
             return 3
-        if interrupted and code != 130:  # Ctrl-C that a library swallowed (opcheck._runtime.interrupts): still an interruption
+        if interrupts.received() and code != 130:  # Ctrl-C that a library swallowed (opcheck._runtime.interrupts): still an interruption
             code = 130
         if code == 130:  # Typer's translation of KeyboardInterrupt
             typer.echo("opcheck: interrupted", err=True)
@@ -176,20 +178,18 @@ def _sigint_recorded():
 
     from opcheck._runtime import interrupts
 
-    interrupted: list[bool] = []
     interrupts.clear()
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield interrupted
+        yield
         return
 
     def on_sigint(signum, frame):
-        interrupted.append(True)
         interrupts.record()  # kept even if a library swallows the KeyboardInterrupt (opcheck._runtime.interrupts)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        yield interrupted
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
         interrupts.clear()  # the command is over: a later call in this process (the Python API, a test) starts afresh
