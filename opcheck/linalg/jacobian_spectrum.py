@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import shutil
 import tempfile
 from typing import Callable, Sequence
@@ -151,15 +152,13 @@ def _local_extremes(V, A, B, X, blocks: Sequence[str], seed: int, plans: dict[st
     share = "second" in wanted and "both" in wanted
     formed = {b: plans[b].path is GramPath.FORMED_LOCAL for b in wanted}
     src = gram.array_chunks(A, B)
-    passes: list[gram_error.FormationErrors] = []  # the row-sum pass, run once, only if some block asks for it
+    row_sums = functools.cache(lambda: gram_error.FormationErrors.of(V, A, B, X))  # the pass: once, only if a block asks
 
     def formation_bound(block: str, store: SymmetricStore) -> FormationBound:
         """The trace bound at once, the row-sum pass's (shared by the blocks) on demand (src sums by dsyrk, β = 1: so does .of);
         never for J_W alone, whose λ_min interval is ``[0, Rayleigh]`` whatever the bound (:func:`_certificates`)."""
         def tighter() -> float:
-            if not passes:
-                passes.append(gram_error.FormationErrors.of(V, A, B, X))
-            return passes[0](block)
+            return row_sums()(block)
         first = gram_error.trace_formation_error(gram_error.source_inner_length(block, d0, d1, src), store.diag)
         return FormationBound(first, tighter if _certificates(block)["tight_min"] else None)
 
